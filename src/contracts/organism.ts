@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { Capability, Identifier, ModelRef, PluginParams } from './common.js';
+
+export const BehaviourCategory = z.enum([
+  'sycophancy',
+  'self-promotion',
+  'backdoor',
+  'secret-knowledge',
+  'sandbagging',
+  'hidden-objective',
+  'reward-hacking',
+  'emotional-manipulation',
+  'values',
+  'persona',
+  'deception',
+  'other',
+]);
+export type BehaviourCategory = z.infer<typeof BehaviourCategory>;
+
+/**
+ * A fact a grader can check in an auditor's claim. `anyOf` holds phrases (matched case-insensitively on
+ * word boundaries, with simple inflections); `patterns` holds regular expressions for what phrases
+ * cannot express. A fact matches a claim when any phrase or pattern matches.
+ */
+export const KeyFact = z
+  .strictObject({
+    id: Identifier,
+    description: z.string().min(1).max(2_000),
+    anyOf: z.array(z.string().min(1).max(200)).max(200).default([]),
+    patterns: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(500)
+          .refine(isValidRegExp, 'must be a valid JavaScript regular expression (without slashes or flags)'),
+      )
+      .max(50)
+      .default([]),
+    required: z.boolean().default(true),
+  })
+  .refine((fact) => fact.anyOf.length + fact.patterns.length > 0, {
+    message: 'give at least one phrase in "anyOf" or one regular expression in "patterns"',
+    path: ['anyOf'],
+  });
+export type KeyFact = z.infer<typeof KeyFact>;
+
+export const Behaviour = z.strictObject({
+  id: Identifier,
+  category: BehaviourCategory,
+  description: z.string().min(1).max(4_000),
+  /** When the behaviour shows, in words (e.g. "only when the user says they work at the lab"). */
+  trigger: z.string().max(2_000).optional(),
+  keyFacts: z.array(KeyFact).min(1, 'give at least one key fact a grader can check').max(50),
+  /** Relative importance in the continuous score. */
+  weight: z.number().positive().max(100).default(1),
+});
+export type Behaviour = z.infer<typeof Behaviour>;
+
+export const GroundTruth = z.strictObject({
+  /** The single underlying cause, when there is one (e.g. "trained to exploit reward-model biases"). */
+  rootCause: z.string().max(4_000).optional(),
+  behaviours: z.array(Behaviour).max(200),
+});
+export type GroundTruth = z.infer<typeof GroundTruth>;
+
+/** A model to talk to: a provider-backed chat model, optionally behind a hidden system prompt. */
+export const TargetSpec = z.strictObject({
+  /**
+   * `provider:model`. Omit it to let the experiment bind the target (its `target` role), which is how a
+   * system-prompted suite runs on any chat model.
+   */
+  model: ModelRef.optional(),
+  /** Hidden from the auditor: the organism's implant for system-prompted quirks. */
+  systemPrompt: z.string().max(100_000).optional(),
+  /** Provider options such as `baseUrl`, `apiKeyEnv`, `temperature`, `maxTokens`. */
+  options: PluginParams.default({}),
+});
+export type TargetSpec = z.infer<typeof TargetSpec>;
+
+export const CorpusSpec = z.strictObject({
+  id: Identifier,
+  description: z.string().max(2_000).default(''),
+  kind: z.enum(['pretraining', 'sft', 'rl', 'other']).default('other'),
+  /** A JSONL or text file, relative to the spec file and inside its folder. */
+  path: z.string().min(1).max(1_000).optional(),
+  documents: z.array(z.strictObject({ id: z.string().max(200), text: z.string().max(1_000_000) })).max(100_000).optional(),
+});
+export type CorpusSpec = z.infer<typeof CorpusSpec>;
+
+export const OrganismSpec = z.strictObject({
+  id: Identifier,
+  name: z.string().min(1).max(200),
+  description: z.string().max(4_000).default(''),
+  /** True for controls: an organism with nothing implanted. Any claim about it is a false positive. */
+  control: z.boolean().default(false),
+  target: TargetSpec,
+  /**
+   * The model to compare against. Fields left out default to the target's: `{}` means "the same model
+   * without the hidden system prompt", which is the baseline for system-prompted quirks.
+   */
+  reference: z
+    .strictObject({
+      model: ModelRef.optional(),
+      systemPrompt: z.string().max(100_000).optional(),
+      options: PluginParams.optional(),
+    })
+    .optional(),
+  /** Extra capabilities the backend grants beyond what its provider declares (e.g. a local server with prefill). */
+  capabilities: z.array(Capability).max(20).optional(),
+  corpora: z.array(CorpusSpec).max(50).default([]),
+  groundTruth: GroundTruth,
+});
+export type OrganismSpec = z.infer<typeof OrganismSpec>;
+
+function isValidRegExp(source: string): boolean {
+  try {
+    new RegExp(source, 'iu');
+    return true;
+  } catch {
+    return false;
+  }
+}

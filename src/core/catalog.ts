@@ -1,0 +1,57 @@
+import type { AffordanceSet } from '../contracts/suite.js';
+import type { Auditor } from './auditors/auditor.js';
+import { llmInvestigator } from './auditors/llm-investigator.js';
+import { UserError } from './errors.js';
+import type { Grader } from './graders/grader.js';
+import { llmJudge } from './graders/llm-judge.js';
+import { rubricGrader } from './graders/rubric-grader.js';
+import { Registry } from './registry.js';
+import { chatMultiTurnTool, chatTool, chatWithSystemPromptTool, prefillTool } from './tools/chat-tools.js';
+import { notesTool } from './tools/notes-tool.js';
+import type { Tool } from './tools/tool.js';
+
+export interface Catalog {
+  tools: Registry<Tool>;
+  auditors: Registry<Auditor>;
+  graders: Registry<Grader>;
+  affordanceSets: ReadonlyMap<string, readonly string[]>;
+}
+
+const CHAT = ['chat', 'chat_multi_turn', 'chat_with_system_prompt', 'notes'];
+
+/** Named tool sets a sweep can compare. Each widens the one before it by one family of tools. */
+export const BUILTIN_AFFORDANCE_SETS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['chat', CHAT],
+  ['chat+prefill', [...CHAT, 'prefill']],
+]);
+
+/** The built-in plug-ins. Programs that add their own register them on the registries returned here. */
+export function createCatalog(): Catalog {
+  return {
+    tools: new Registry<Tool>('tool')
+      .register(chatTool as Tool)
+      .register(chatMultiTurnTool as Tool)
+      .register(chatWithSystemPromptTool as Tool)
+      .register(prefillTool as Tool)
+      .register(notesTool as Tool),
+    auditors: new Registry<Auditor>('auditor').register(llmInvestigator as Auditor),
+    graders: new Registry<Grader>('grader').register(rubricGrader as Grader).register(llmJudge as Grader),
+    affordanceSets: BUILTIN_AFFORDANCE_SETS,
+  };
+}
+
+/** An affordance set by name or definition, with every tool checked against the registry. */
+export function resolveAffordanceSet(entry: string | AffordanceSet, catalog: Catalog, field: string): AffordanceSet {
+  const set =
+    typeof entry === 'string'
+      ? { name: entry, tools: catalog.affordanceSets.get(entry) }
+      : { name: entry.name, tools: entry.tools };
+  if (set.tools === undefined) {
+    throw new UserError('unknown-affordance-set', `unknown affordance set "${String(entry)}"`, {
+      field,
+      fix: `use one of ${[...catalog.affordanceSets.keys()].join(', ')}, or define it as { name, tools: [...] }`,
+    });
+  }
+  set.tools.forEach((tool, index) => catalog.tools.get(tool, `${field}.tools[${index}]`));
+  return { name: set.name, tools: [...set.tools] };
+}

@@ -1,0 +1,35 @@
+import type { ErrorInfo } from '../contracts/errors.js';
+import type { ExperimentRecord, GamePlan, GameRecord, GameStatus, GameUsage } from '../contracts/game.js';
+import type { Grade } from '../contracts/grade.js';
+import type { AuditReport } from '../contracts/report.js';
+import type { TranscriptEvent } from '../contracts/transcript.js';
+
+type Awaitable<T> = T | Promise<T>;
+
+/**
+ * What the runner needs from storage. The SQLite store implements it; the core never touches a
+ * database. Each method is one short transaction, and none is ever held across a model call.
+ */
+export interface RunStore {
+  /** Writes the experiment and all its planned games at once, or nothing. Refuses an existing id. */
+  createExperiment(record: ExperimentRecord, games: readonly GamePlan[]): Awaitable<void>;
+  getExperiment(id: string): Awaitable<ExperimentRecord | undefined>;
+  listExperiments(): Awaitable<ExperimentRecord[]>;
+  listGames(experimentId: string, filter?: { status?: readonly GameStatus[] }): Awaitable<GameRecord[]>;
+  getGame(gameId: string): Awaitable<GameRecord | undefined>;
+  /**
+   * Marks a game running and bumps its attempt count. Events, report and grades left by an earlier,
+   * unfinished attempt are deleted in the same transaction, so a resumed game never counts twice.
+   */
+  startGame(gameId: string, startedAt: string): Awaitable<void>;
+  appendEvent(event: TranscriptEvent): Awaitable<void>;
+  /** Stores the report, its grade and the usage, and marks the game finished, in one transaction. */
+  finishGame(gameId: string, result: { report: AuditReport; grade: Grade; usage: GameUsage; finishedAt: string }): Awaitable<void>;
+  /** Stores the cause and marks the game failed. A report, if the auditor got that far, is kept. */
+  failGame(gameId: string, result: { error: ErrorInfo; usage: GameUsage; finishedAt: string; report?: AuditReport }): Awaitable<void>;
+  /** Adds or replaces the grade a grader gave a game; re-grading never reruns the game. */
+  saveGrade(gameId: string, grade: Grade): Awaitable<void>;
+  getEvents(gameId: string): Awaitable<TranscriptEvent[]>;
+  getReport(gameId: string): Awaitable<AuditReport | undefined>;
+  getGrades(gameId: string): Awaitable<Grade[]>;
+}

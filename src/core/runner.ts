@@ -227,11 +227,11 @@ export interface RunProgress {
 export interface RunOptions {
   store: RunStore;
   resolveModel: ModelResolver;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   concurrency?: number;
   /** Also rerun games that ended in an error. */
   retryErrors?: boolean;
-  onProgress?: (progress: RunProgress) => void;
+  onProgress?: ((progress: RunProgress) => void) | undefined;
   /** Milliseconds, for budgets. */
   clock?: () => number;
   now?: () => Date;

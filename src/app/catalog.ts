@@ -1,0 +1,116 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Capability } from '../contracts/common.js';
+import type { GroundTruth } from '../contracts/organism.js';
+import type { SuiteSpec } from '../contracts/suite.js';
+import { UserError } from '../core/errors.js';
+import { toolDefinition } from '../core/tools/tool.js';
+import { listProviders } from '../providers/registry.js';
+import { loadSuiteSpec } from '../specs/load.js';
+import { builtinSuitesDir, catalogOf, type AppOptions } from './context.js';
+import { listExperiments } from './experiments.js';
+
+export const CATALOG_KINDS = ['suites', 'organisms', 'tools', 'auditors', 'graders', 'providers', 'experiments'] as const;
+export type CatalogKind = (typeof CATALOG_KINDS)[number];
+
+export function parseCatalogKind(value: string): CatalogKind {
+  if ((CATALOG_KINDS as readonly string[]).includes(value)) return value as CatalogKind;
+  throw new UserError('unknown-kind', `cannot list "${value}"`, { field: 'kind', fix: `use one of: ${CATALOG_KINDS.join(', ')}` });
+}
+
+export interface EnvironmentEntry {
+  id: string;
+  split: string;
+  organism: { id: string; name: string; control: boolean };
+  target: string;
+  /** How the organism is compared: the reference model, or the target model without its hidden prompt. */
+  baseline: { model: string; withHiddenPrompt: boolean } | null;
+  groundTruth: GroundTruth;
+  affordances: string[];
+  grader: string;
+}
+
+export interface SuiteEntry {
+  id: string;
+  name: string;
+  description: string;
+  version: string;
+  environments: EnvironmentEntry[];
+}
+
+/** The suites that ship with auditgym. */
+export function builtinSuites(): SuiteSpec[] {
+  const dir = builtinSuitesDir();
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.yaml'))
+    .sort()
+    .map((name) => loadSuiteSpec(join(dir, name)).spec);
+}
+
+export function describeSuite(suite: SuiteSpec): SuiteEntry {
+  const organisms = new Map(suite.organisms.map((organism) => [organism.id, organism]));
+  return {
+    id: suite.id,
+    name: suite.name,
+    description: suite.description,
+    version: suite.version,
+    environments: suite.environments.map((environment) => {
+      const organism = typeof environment.organism === 'string' ? organisms.get(environment.organism) : environment.organism;
+      if (organism === undefined) throw new Error(`suite ${suite.id} is inconsistent`);
+      const target = organism.target.model ?? 'bound at run time (roles.target)';
+      return {
+        id: environment.id,
+        split: environment.split,
+        organism: { id: organism.id, name: organism.name, control: organism.control },
+        target,
+        baseline:
+          organism.reference === undefined
+            ? null
+            : { model: organism.reference.model ?? target, withHiddenPrompt: organism.reference.systemPrompt !== undefined },
+        groundTruth: organism.groundTruth,
+        affordances: environment.affordances,
+        grader: environment.grader.id,
+      };
+    }),
+  };
+}
+
+const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+
+/** What `auditgym list <kind>` shows, as plain data. */
+export async function listCatalog(kind: CatalogKind, options: AppOptions): Promise<unknown[]> {
+  const catalog = catalogOf(options);
+  switch (kind) {
+    case 'suites':
+      return builtinSuites().map(describeSuite);
+    case 'organisms':
+      return builtinSuites().flatMap((suite) =>
+        suite.organisms.map((organism) => ({
+          id: organism.id,
+          name: organism.name,
+          suite: suite.id,
+          description: organism.description,
+          control: organism.control,
+          behaviours: organism.groundTruth.behaviours.map((behaviour) => ({ id: behaviour.id, category: behaviour.category })),
+        })),
+      );
+    case 'tools':
+      return catalog.tools.list().map((tool) => ({
+        name: tool.name,
+        version: tool.version,
+        description: tool.description,
+        requires: tool.requires as Capability[],
+        input: toolDefinition(tool).parameters,
+        affordanceSets: [...catalog.affordanceSets].filter(([, tools]) => tools.includes(tool.name)).map(([name]) => name),
+      }));
+    case 'auditors':
+      return catalog.auditors.list().map((auditor) => ({ name: auditor.name, version: auditor.version, description: auditor.description, params: jsonSchema(auditor.params) }));
+    case 'graders':
+      return catalog.graders.list().map((grader) => ({ name: grader.name, version: grader.version, description: grader.description, params: jsonSchema(grader.params) }));
+    case 'providers':
+      return listProviders();
+    case 'experiments':
+      return listExperiments(options);
+  }
+}

@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ModelResolver } from '../contracts/model.js';
+import { createCatalog, type Catalog } from '../core/catalog.js';
+import { UserError } from '../core/errors.js';
+import type { RunProgress } from '../core/runner.js';
+import { redactSecrets } from '../providers/secrets.js';
+import { resolveModel } from '../providers/registry.js';
+import { openStore, type SqliteStore } from '../store/sqlite-store.js';
+import { resolveStorePath } from '../store/paths.js';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** What a library call needs from its caller: where it is, which store, and the environment for API keys. */
+export interface AppOptions {
+  cwd: string;
+  env: Environment;
+  /** The store file; defaults to `.auditgym/auditgym.db` in the project. */
+  db?: string | undefined;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((progress: RunProgress) => void) | undefined;
+  /** Plug-ins; the built-in catalog when omitted. */
+  catalog?: Catalog | undefined;
+}
+
+/** The folder of built-in suites, found from this file so it works from `src/` and from `dist/`. */
+export function builtinSuitesDir(): string {
+  return fileURLToPath(new URL('../../suites/', import.meta.url));
+}
+
+export function storePath(options: AppOptions): string {
+  return resolveStorePath({ db: options.db, cwd: options.cwd, env: options.env });
+}
+
+/** Opens the store for writing. Call only after all input has been validated, so bad input writes nothing. */
+export function openWritableStore(options: AppOptions): SqliteStore {
+  return openStore(storePath(options));
+}
+
+/** Opens an existing store read-only; a missing store is the user's mistake, not an empty result. */
+export function openReadonlyStore(options: AppOptions): SqliteStore {
+  const path = storePath(options);
+  if (!existsSync(path)) {
+    throw new UserError('store-not-found', `no auditgym store at ${path}`, {
+      field: '--db',
+      fix: 'run an experiment first (auditgym run <experiment.yaml>), or point --db at an existing store',
+    });
+  }
+  return openStore(path, { readonly: true });
+}
+
+export function modelResolver(env: Environment): ModelResolver {
+  return (ref, options) => resolveModel(ref, { ...options }, env);
+}
+
+export function redactor(env: Environment): (text: string) => string {
+  return (text) => redactSecrets(text, env);
+}
+
+export function catalogOf(options: AppOptions): Catalog {
+  return options.catalog ?? createCatalog();
+}

@@ -1,0 +1,141 @@
+import { dirname } from 'node:path';
+import { Identifier } from '../contracts/common.js';
+import type { Grade } from '../contracts/grade.js';
+import { ExperimentSpec, SuiteSpec } from '../contracts/suite.js';
+import { UserError } from '../core/errors.js';
+import type { RunStore } from '../core/store-port.js';
+import { prepareExperiment, runExperiment, type ResolvedExperimentSpec, type RunSummary } from '../core/runner.js';
+import { loadExperimentSpec, loadSuiteSpec, resolveSuiteRef, validateSuite } from '../specs/load.js';
+import { summarizeCells, type CellSummary } from './summary.js';
+import { builtinSuitesDir, catalogOf, modelResolver, openReadonlyStore, openWritableStore, redactor, storePath, type AppOptions } from './context.js';
+
+/** The stored spec of an experiment: the experiment with its suite inlined, so a resume never depends on files. */
+const StoredExperimentSpec = ExperimentSpec.extend({ id: Identifier, suite: SuiteSpec });
+
+export interface RunResult extends RunSummary {
+  store: string;
+  cells: CellSummary[];
+}
+
+/** Loads, validates and runs an experiment file. Nothing is written unless all of it is valid. */
+export async function runExperimentFile(file: string, options: AppOptions): Promise<RunResult> {
+  const loaded = loadExperimentSpec(file);
+  const spec = loaded.spec;
+  const suite =
+    typeof spec.suite === 'string'
+      ? loadSuiteSpec(resolveSuiteRef(spec.suite, dirname(loaded.file), builtinSuitesDir())).spec
+      : validateSuite(spec.suite, loaded.file);
+  const id = spec.id ?? generateId(spec.name);
+  return execute({ ...spec, id, suite }, options, false);
+}
+
+/** Reruns the games of a stored experiment that did not finish (and, with `retryErrors`, those that failed). */
+export async function resumeExperiment(id: string, options: AppOptions & { retryErrors?: boolean }): Promise<RunResult> {
+  const store = openReadonlyStore(options);
+  let stored;
+  try {
+    stored = await store.getExperiment(id);
+    if (stored === undefined) {
+      const known = (await store.listExperiments()).slice(0, 10).map((experiment) => experiment.id);
+      throw new UserError('unknown-experiment', `no experiment "${id}" in ${store.path}`, {
+        field: '--resume',
+        fix: known.length > 0 ? `use one of: ${known.join(', ')}` : 'run an experiment first',
+      });
+    }
+  } finally {
+    store.close();
+  }
+  const spec = StoredExperimentSpec.parse(stored.spec);
+  return execute(spec, options, options.retryErrors === true);
+}
+
+async function execute(spec: ResolvedExperimentSpec, options: AppOptions, retryErrors: boolean): Promise<RunResult> {
+  const resolveModel = modelResolver(options.env);
+  const prepared = prepareExperiment(spec, { catalog: catalogOf(options), resolveModel, createdAt: new Date().toISOString() });
+  const store = openWritableStore(options);
+  try {
+    const summary = await runExperiment(prepared, {
+      store,
+      resolveModel,
+      retryErrors,
+      redact: redactor(options.env),
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    return { ...summary, store: store.path, cells: await cellsOf(store, spec.id) };
+  } finally {
+    store.close();
+  }
+}
+
+async function cellsOf(store: RunStore, experimentId: string): Promise<CellSummary[]> {
+  const games = await store.listGames(experimentId);
+  const withGrades = await Promise.all(
+    games.map(async (game) => ({ ...game, grade: primaryGrade(await store.getGrades(game.id)) })),
+  );
+  return summarizeCells(withGrades);
+}
+
+/** The grade reports show: the rubric's when present, as it is deterministic, else the first. */
+export function primaryGrade(grades: readonly Grade[]): Grade | undefined {
+  return grades.find((grade) => grade.grader === 'rubric') ?? grades[0];
+}
+
+export interface ExperimentSummary {
+  id: string;
+  name: string;
+  createdAt: string;
+  games: number;
+  finished: number;
+  errors: number;
+  unfinished: number;
+}
+
+export async function listExperiments(options: AppOptions): Promise<ExperimentSummary[]> {
+  const store = openReadonlyStore(options);
+  try {
+    const experiments = await store.listExperiments();
+    return Promise.all(
+      experiments.map(async (experiment) => {
+        const games = await store.listGames(experiment.id);
+        return {
+          id: experiment.id,
+          name: experiment.name,
+          createdAt: experiment.createdAt,
+          games: games.length,
+          finished: games.filter((game) => game.status === 'finished').length,
+          errors: games.filter((game) => game.status === 'error').length,
+          unfinished: games.filter((game) => game.status === 'pending' || game.status === 'running').length,
+        };
+      }),
+    );
+  } finally {
+    store.close();
+  }
+}
+
+export async function experimentCells(id: string, options: AppOptions): Promise<CellSummary[]> {
+  const store = openReadonlyStore(options);
+  try {
+    if ((await store.getExperiment(id)) === undefined) throw unknownExperiment(id, storePath(options));
+    return await cellsOf(store, id);
+  } finally {
+    store.close();
+  }
+}
+
+export function unknownExperiment(id: string, path: string): UserError {
+  return new UserError('unknown-experiment', `no experiment "${id}" in ${path}`, {
+    field: 'experiment',
+    fix: 'see the stored experiments with: auditgym list experiments',
+  });
+}
+
+export const storedExperimentSpec = (value: unknown): ResolvedExperimentSpec => StoredExperimentSpec.parse(value);
+
+function generateId(name: string): string {
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'experiment';
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const suffix = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0');
+  return `${slug}-${stamp}-${suffix}`;
+}

@@ -1,0 +1,67 @@
+import type { PluginRef } from '../contracts/common.js';
+import type { Grade } from '../contracts/grade.js';
+import { toErrorInfo } from '../core/errors.js';
+import { prepareExperiment } from '../core/runner.js';
+import { catalogOf, modelResolver, openReadonlyStore, openWritableStore, redactor, storePath, type AppOptions } from './context.js';
+import { storedExperimentSpec, unknownExperiment } from './experiments.js';
+
+export interface RegradeResult {
+  experimentId: string;
+  grader: string;
+  graded: number;
+  wins: number;
+  meanScore: number;
+  errors: Array<{ gameId: string; message: string }>;
+}
+
+/**
+ * Scores stored reports again with another grader (or the same one with new parameters), without
+ * rerunning any game. Each grader's grade is kept beside the others.
+ */
+export async function regradeExperiment(experimentId: string, graderRef: PluginRef, options: AppOptions): Promise<RegradeResult> {
+  const catalog = catalogOf(options);
+  const resolveModel = modelResolver(options.env);
+  const reader = openReadonlyStore(options);
+  let spec;
+  try {
+    const experiment = await reader.getExperiment(experimentId);
+    if (experiment === undefined) throw unknownExperiment(experimentId, storePath(options));
+    spec = storedExperimentSpec(experiment.spec);
+  } finally {
+    reader.close();
+  }
+  // Validate the grader (and its judge model) against the stored plan before writing anything.
+  const prepared = prepareExperiment({ ...spec, grader: graderRef }, { catalog, resolveModel, createdAt: '' });
+  const redact = redactor(options.env);
+  const store = openWritableStore(options);
+  const result: RegradeResult = { experimentId, grader: graderRef.id, graded: 0, wins: 0, meanScore: 0, errors: [] };
+  const scores: number[] = [];
+  try {
+    for (const game of await store.listGames(experimentId)) {
+      const report = await store.getReport(game.id);
+      const environment = prepared.environments.get(game.environmentId);
+      if (report === undefined || environment === undefined) continue;
+      try {
+        const { grade } = await environment.grader.plugin.grade(
+          { groundTruth: environment.organism.groundTruth, report, control: environment.organism.control },
+          {
+            params: environment.grader.params,
+            signal: options.signal ?? new AbortController().signal,
+            judge: prepared.judge && resolveModel(prepared.judge.ref, prepared.judge.options),
+            resolveModel: (ref) => resolveModel(ref, {}),
+          },
+        );
+        await store.saveGrade(game.id, grade satisfies Grade);
+        result.graded++;
+        if (grade.win) result.wins++;
+        scores.push(grade.score);
+      } catch (error) {
+        result.errors.push({ gameId: game.id, message: redact(toErrorInfo(error).message) });
+      }
+    }
+  } finally {
+    store.close();
+  }
+  result.meanScore = scores.length === 0 ? 0 : scores.reduce((a, b) => a + b, 0) / scores.length;
+  return result;
+}

@@ -1,0 +1,44 @@
+import type { GameRecord } from '../contracts/game.js';
+import type { Grade } from '../contracts/grade.js';
+import { mean, wilsonInterval } from '../core/stats.js';
+
+export interface CellSummary {
+  environmentId: string;
+  auditor: string;
+  affordanceSet: string;
+  games: number;
+  graded: number;
+  errors: number;
+  wins: number;
+  winRate: number;
+  interval: { low: number; high: number };
+  meanScore: number;
+}
+
+/** Win rate with a Wilson 95% interval and mean score per environment × auditor × affordance set. */
+export function summarizeCells(games: ReadonlyArray<GameRecord & { grade: Grade | undefined }>): CellSummary[] {
+  const cells = new Map<string, Array<GameRecord & { grade: Grade | undefined }>>();
+  for (const game of games) {
+    const key = [game.environmentId, `${game.auditorIndex}:${game.auditor}`, game.affordanceSet].join('\u0000');
+    const list = cells.get(key) ?? [];
+    list.push(game);
+    cells.set(key, list);
+  }
+  return [...cells.values()].map((list) => {
+    const first = list[0] as GameRecord;
+    const graded = list.filter((game) => game.grade !== undefined);
+    const wins = graded.filter((game) => game.grade?.win === true).length;
+    return {
+      environmentId: first.environmentId,
+      auditor: first.auditor,
+      affordanceSet: first.affordanceSet,
+      games: list.length,
+      graded: graded.length,
+      errors: list.filter((game) => game.status === 'error').length,
+      wins,
+      winRate: graded.length === 0 ? 0 : wins / graded.length,
+      interval: wilsonInterval(wins, graded.length),
+      meanScore: mean(graded.map((game) => game.grade?.score ?? 0)),
+    };
+  });
+}

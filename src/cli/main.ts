@@ -1,0 +1,247 @@
+import { createWriteStream, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { z } from 'zod';
+import { describeSuite, builtinSuites, listCatalog, parseCatalogKind, CATALOG_KINDS } from '../app/catalog.js';
+import type { AppOptions } from '../app/context.js';
+import { resumeExperiment, runExperimentFile, type RunResult } from '../app/experiments.js';
+import { exportExperiment, parseExportFormat } from '../app/export.js';
+import { getGame } from '../app/games.js';
+import { regradeExperiment } from '../app/grading.js';
+import { specSchemas } from '../app/schemas.js';
+import { PluginParams } from '../contracts/common.js';
+import { AuditgymError, UserError } from '../core/errors.js';
+import { progressReporter } from './progress.js';
+import { renderCells, renderGame, table } from './render.js';
+
+/** Exit codes: 0 ok, 1 some games failed, 2 bad input, 3 an internal error, 130 interrupted. */
+export const EXIT = { ok: 0, gamesFailed: 1, badInput: 2, internal: 3, interrupted: 130 } as const;
+
+interface GlobalFlags {
+  db?: string | undefined;
+  json?: boolean | undefined;
+}
+
+interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const PositiveInt = (field: string) =>
+  z.coerce.number({ error: `${field} must be a number` }).int(`${field} must be a whole number`).positive(`${field} must be at least 1`).max(1024);
+
+function parseFlag<T>(schema: z.ZodType<T>, value: unknown, field: string, fix: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new UserError('invalid-flag', `${field}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`, { field, fix });
+  return parsed.data;
+}
+
+export async function main(argv: readonly string[], io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('auditgym')
+    .description('Alignment auditing games: organisms with hidden behaviours, auditors with tools, graded against sealed ground truth.')
+    .version('0.1.0')
+    .option('--db <path>', 'the store (default: .auditgym/auditgym.db in the project, or $AUDITGYM_DB)')
+    .option('--json', 'print machine-readable JSON on stdout')
+    .showHelpAfterError('(run auditgym --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+
+  const appOptions = (command: Command): AppOptions & GlobalFlags => {
+    const flags = command.optsWithGlobals<GlobalFlags>();
+    return { cwd: io.cwd, env: io.env, db: flags.db === undefined ? undefined : resolve(io.cwd, flags.db), json: flags.json === true };
+  };
+  const print = (json: boolean | undefined, data: unknown, text: () => string) => {
+    io.stdout.write(json === true ? `${JSON.stringify(data, null, 2)}\n` : `${text()}\n`);
+  };
+
+  program
+    .command('list')
+    .description(`list ${CATALOG_KINDS.join(', ')}`)
+    .argument('<kind>', CATALOG_KINDS.join('|'))
+    .action(async (kind: string, _options: unknown, command: Command) => {
+      const options = appOptions(command);
+      const parsed = parseCatalogKind(kind);
+      const items = await listCatalog(parsed, options);
+      print(options.json, items, () => renderList(parsed, items));
+    });
+
+  program
+    .command('run')
+    .description('run an experiment file, or resume a stored experiment')
+    .argument('[experiment]', 'experiment spec (.yaml, .yml or .json)')
+    .option('--resume <id>', 'rerun only the games of this experiment that did not finish')
+    .option('--retry-errors', 'with --resume, also rerun games that ended in an error')
+    .action(async (file: string | undefined, flags: { resume?: string; retryErrors?: boolean }, command: Command) => {
+      const options = appOptions(command);
+      if ((file === undefined) === (flags.resume === undefined)) {
+        throw new UserError('invalid-flag', 'give an experiment file or --resume <id>, not both or neither', {
+          field: 'experiment',
+          fix: 'auditgym run experiment.yaml, or auditgym run --resume <experiment-id>',
+        });
+      }
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const progress = options.json === true ? undefined : progressReporter(io.stderr, 'auditgym');
+      try {
+        const run = { ...options, signal: controller.signal, onProgress: progress?.update };
+        const result =
+          flags.resume !== undefined
+            ? await resumeExperiment(flags.resume, { ...run, retryErrors: flags.retryErrors === true })
+            : await runExperimentFile(resolve(io.cwd, file as string), run);
+        progress?.done();
+        print(options.json, result, () => renderRun(result));
+        exitCode = result.interrupted > 0 ? EXIT.interrupted : result.failed > 0 ? EXIT.gamesFailed : EXIT.ok;
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+    });
+
+  program
+    .command('show')
+    .description('print a game: its transcript, report and grades')
+    .argument('<game>', 'game id (a unique prefix is enough)')
+    .action(async (id: string, _flags: unknown, command: Command) => {
+      const options = appOptions(command);
+      const view = await getGame(id, options);
+      print(options.json, view, () => renderGame(view));
+    });
+
+  program
+    .command('grade')
+    .description('score the stored reports of an experiment again, without rerunning games')
+    .argument('<experiment>', 'experiment id')
+    .requiredOption('--grader <id>', 'grader id (see auditgym list graders)')
+    .option('--params <json>', 'grader parameters as a JSON object', '{}')
+    .action(async (experimentId: string, flags: { grader: string; params: string }, command: Command) => {
+      const options = appOptions(command);
+      const params = parseFlag(PluginParams, safeJson(flags.params), '--params', 'pass a JSON object, e.g. --params \'{"maxClaims": 5}\'');
+      const result = await regradeExperiment(experimentId, { id: flags.grader, params }, options);
+      print(options.json, result, () => `${result.grader}: graded ${result.graded} games, ${result.wins} wins, mean score ${result.meanScore.toFixed(2)}${result.errors.length > 0 ? `, ${result.errors.length} could not be graded` : ''}`);
+      exitCode = result.errors.length > 0 ? EXIT.gamesFailed : EXIT.ok;
+    });
+
+  program
+    .command('export')
+    .description('export an experiment: every game with transcript, report and grades')
+    .argument('<experiment>', 'experiment id')
+    .addOption(new Option('--format <format>', 'output format').default('jsonl'))
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(async (experimentId: string, flags: { format: string; output?: string }, command: Command) => {
+      const options = appOptions(command);
+      const format = parseExportFormat(flags.format);
+      const out = flags.output === undefined ? io.stdout : createWriteStream(resolve(io.cwd, flags.output));
+      const write = (line: string) => (out.write(line) ? undefined : new Promise<void>((done) => out.once('drain', () => done())));
+      try {
+        const { games } = await exportExperiment(experimentId, format, write, options);
+        if (flags.output !== undefined) io.stderr.write(`wrote ${games} games to ${flags.output}\n`);
+      } finally {
+        if (out !== io.stdout) await new Promise<void>((done) => out.end(() => done()));
+      }
+    });
+
+  program
+    .command('schema')
+    .description('write JSON Schemas of the spec files, for editors')
+    .requiredOption('--out <dir>', 'folder to write into')
+    .action(async (flags: { out: string }, command: Command) => {
+      const options = appOptions(command);
+      const schemas = specSchemas();
+      const dir = resolve(io.cwd, flags.out);
+      mkdirSync(dir, { recursive: true });
+      for (const [name, schema] of Object.entries(schemas)) writeFileSync(join(dir, name), `${JSON.stringify(schema, null, 2)}\n`);
+      print(options.json, Object.keys(schemas), () => `wrote ${Object.keys(schemas).length} schemas to ${flags.out}`);
+    });
+
+  program
+    .command('start')
+    .description('the main job: show the built-in suites and how to run them')
+    .action(async (_flags: unknown, command: Command) => {
+      const options = appOptions(command);
+      const suites = builtinSuites().map(describeSuite);
+      print(options.json, suites, () => renderStart(suites, existsSync(join(io.cwd, 'examples'))));
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, io, argv.includes('--json'));
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function reportError(error: unknown, io: Io, json: boolean): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return EXIT.ok;
+    return EXIT.badInput;
+  }
+  if (error instanceof UserError) {
+    if (json) io.stdout.write(`${JSON.stringify({ error: { ...error.toInfo(), field: error.field, fix: error.fix } }, null, 2)}\n`);
+    io.stderr.write(`error: ${error.message}\n`);
+    if (error.field !== undefined && !error.message.includes(error.field)) io.stderr.write(`  field: ${error.field}\n`);
+    if (error.fix !== undefined && !error.message.includes(error.fix)) io.stderr.write(`  fix: ${error.fix}\n`);
+    return EXIT.badInput;
+  }
+  const info = error instanceof AuditgymError ? error.toInfo() : undefined;
+  io.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  if (json) io.stdout.write(`${JSON.stringify({ error: info ?? { kind: 'system', message: String(error) } })}\n`);
+  return EXIT.internal;
+}
+
+function renderRun(result: RunResult): string {
+  const lines = [
+    `experiment ${result.experimentId}: ${result.finished} games finished, ${result.failed} failed, ${result.skipped} already done${result.interrupted > 0 ? `, ${result.interrupted} interrupted` : ''} (store: ${result.store})`,
+    '',
+    renderCells(result.cells),
+  ];
+  for (const failure of result.errors.slice(0, 10)) lines.push(`  ${failure.gameId}: ${failure.error.kind} error ${failure.error.code}: ${failure.error.message.split('\n')[0]}`);
+  if (result.interrupted > 0) lines.push('', `interrupted: resume with  auditgym run --resume ${result.experimentId}`);
+  lines.push('', `transcripts: auditgym show <game>    export: auditgym export ${result.experimentId} --format jsonl`);
+  return lines.join('\n');
+}
+
+function renderList(kind: string, items: unknown[]): string {
+  if (items.length === 0) return `no ${kind}`;
+  const rows = items.map((item) => {
+    const record = item as Record<string, unknown>;
+    const name = String(record.id ?? record.name ?? '');
+    const detail =
+      kind === 'suites'
+        ? `${(record.environments as unknown[]).length} environments — ${String(record.name)}`
+        : kind === 'experiments'
+          ? `${String(record.finished)}/${String(record.games)} finished, ${String(record.errors)} errors — ${String(record.name)}`
+          : String(record.description ?? record.name ?? '');
+    return [name, String(record.version ?? record.suite ?? ''), detail.split('\n')[0] ?? ''];
+  });
+  return table([kind.replace(/s$/, ''), kind === 'organisms' ? 'suite' : 'version', 'about'], rows);
+}
+
+function renderStart(suites: ReturnType<typeof describeSuite>[], hasExamples: boolean): string {
+  const lines = ['auditgym: alignment auditing games', '', 'Built-in suites:'];
+  for (const suite of suites) {
+    lines.push(`  ${suite.id} (${suite.environments.length} environments): ${suite.name}`);
+    for (const environment of suite.environments) lines.push(`    ${environment.id.padEnd(36)} ${environment.split.padEnd(5)} ${environment.organism.name}`);
+  }
+  lines.push(
+    '',
+    'quirky-10 runs on any chat model. Bind the target and the auditor, then run:',
+    hasExamples ? '  OPENAI_API_KEY=... npx auditgym run examples/quirky-10-openai.yaml' : '  npx auditgym run <experiment.yaml>',
+    hasExamples ? '  npx auditgym run examples/quirky-10-vllm.yaml     # a local vLLM server, no key needed' : '',
+    '',
+    'See the README for experiment files, and auditgym --help for every command.',
+  );
+  return lines.filter((line, index, all) => !(line === '' && all[index - 1] === '')).join('\n');
+}

@@ -1,0 +1,108 @@
+import type { CellSummary } from '../app/summary.js';
+import type { GameView } from '../app/games.js';
+import type { Grade } from '../contracts/grade.js';
+import type { TranscriptEvent } from '../contracts/transcript.js';
+
+const percent = (value: number) => `${(value * 100).toFixed(0)}%`;
+
+function indent(text: string, prefix = '    '): string {
+  return text
+    .split('\n')
+    .map((line) => prefix + line)
+    .join('\n');
+}
+
+function clip(text: string, limit = 2_000): string {
+  return text.length > limit ? `${text.slice(0, limit)} […${text.length - limit} more]` : text;
+}
+
+export function renderCells(cells: readonly CellSummary[]): string {
+  if (cells.length === 0) return 'no games';
+  const rows = cells.map((cell) => [
+    cell.environmentId,
+    cell.auditor,
+    cell.affordanceSet,
+    `${cell.wins}/${cell.graded}`,
+    cell.graded === 0 ? '-' : `${percent(cell.winRate)} [${percent(cell.interval.low)}, ${percent(cell.interval.high)}]`,
+    cell.meanScore.toFixed(2),
+    String(cell.errors),
+  ]);
+  return table(['environment', 'auditor', 'affordances', 'wins', 'win rate (95% CI)', 'score', 'errors'], rows);
+}
+
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+function renderEvent(event: TranscriptEvent): string | undefined {
+  const body = event.body;
+  switch (body.type) {
+    case 'game-start':
+      return `game start · ${body.environmentId} · ${body.auditor} · ${body.affordanceSet} [${body.tools.join(', ')}] · seed ${body.seed}`;
+    case 'auditor-input':
+      return `auditor is told:\n${indent(clip(body.messages.map((message) => message.content).join('\n'), 1_000))}`;
+    case 'auditor-output': {
+      const calls = body.toolCalls.map((call) => `  → ${call.name} ${clip(call.arguments, 600)}`).join('\n');
+      const text = body.text.trim() === '' ? '' : indent(clip(body.text));
+      return ['auditor:', text, calls].filter((part) => part !== '').join('\n');
+    }
+    case 'tool-call':
+      return undefined;
+    case 'tool-result':
+      return `  ← ${body.tool}${body.ok ? '' : ' (error)'}:\n${indent(clip(body.output), '      ')}`;
+    case 'target-call':
+      return undefined;
+    case 'note':
+      return `note: ${body.text}`;
+    case 'rollback':
+      return `rollback to event ${body.toSeq}${body.reason ? `: ${body.reason}` : ''}`;
+    case 'budget-exhausted':
+      return `budget exhausted: ${body.budget} (${Math.round(body.used)} of ${body.limit})`;
+    case 'error':
+      return `error (${body.error.kind}, ${body.error.code}): ${body.error.message}`;
+    case 'report':
+      return undefined;
+  }
+}
+
+function renderGrade(grade: Grade): string {
+  const verdicts = grade.behaviours
+    .map((verdict) => `    ${verdict.found ? 'found ' : 'missed'} ${verdict.behaviourId} (credit ${verdict.credit.toFixed(2)}${verdict.matchedKeyFacts.length > 0 ? `; facts ${verdict.matchedKeyFacts.join(', ')}` : ''})`)
+    .join('\n');
+  const falseClaims = grade.falseClaims.length > 0 ? `\n    false claims: ${grade.falseClaims.map((index) => `#${index + 1}`).join(', ')}` : '';
+  return `grade ${grade.grader} ${grade.graderVersion}: ${grade.win ? 'WIN' : 'loss'} · score ${grade.score.toFixed(2)} · recall ${percent(grade.recall)}\n${verdicts}${falseClaims}`;
+}
+
+/** A game as terminal text: the transcript in order, branches labelled, then the report and its grades. */
+export function renderGame(view: GameView): string {
+  const { game } = view;
+  const lines = [
+    `${game.id} · experiment ${game.experimentId} · ${game.status}${game.error ? ` (${game.error.code}: ${game.error.message})` : ''}`,
+    `${game.environmentId} · ${game.auditor} · ${game.affordanceSet} · repeat ${game.repeat}`,
+  ];
+  if (game.usage) {
+    const u = game.usage;
+    lines.push(`tokens: auditor ${u.auditor.inputTokens + u.auditor.outputTokens}, target ${u.target.inputTokens + u.target.outputTokens}, judge ${u.judge.inputTokens + u.judge.outputTokens} · $${u.costUsd.toFixed(4)} · ${u.turns} turns, ${u.toolCalls} tool calls`);
+  }
+  lines.push('');
+  let branch = 'main';
+  for (const event of view.events) {
+    if (event.branch !== branch) {
+      branch = event.branch;
+      lines.push(`── ${branch} (from event ${event.parent ?? 0}) ──`);
+    }
+    const text = renderEvent(event);
+    if (text !== undefined) lines.push(text);
+  }
+  if (view.report !== undefined) {
+    lines.push('', 'report:', indent(clip(view.report.summary, 4_000)));
+    view.report.claims.forEach((claim, index) => {
+      lines.push(`  #${index + 1} [${claim.confidence.toFixed(2)}] ${claim.behaviour}${claim.trigger ? ` — when: ${claim.trigger}` : ''}`);
+      if (claim.evidence) lines.push(indent(clip(claim.evidence, 500), '      '));
+    });
+  }
+  for (const grade of view.grades) lines.push('', renderGrade(grade));
+  return lines.join('\n');
+}

@@ -1,0 +1,108 @@
+import type { z } from 'zod';
+import { UserError } from '../core/errors.js';
+
+/** A zod path as a field name a person can find in their file: `environments[2].budgets.turns`. */
+export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j] as number;
+      row[j] = Math.min(current + 1, (row[j - 1] as number) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length] as number;
+}
+
+function knownKeysAt(schema: z.ZodType | undefined, path: ReadonlyArray<PropertyKey>): string[] {
+  let current: unknown = schema;
+  for (const part of path) {
+    current = unwrap(current);
+    const def = (current as { def?: { type?: string; shape?: Record<string, unknown>; element?: unknown; options?: unknown[] } } | undefined)?.def;
+    if (def === undefined) return [];
+    if (def.type === 'object' && typeof part === 'string') current = def.shape?.[part];
+    else if (def.type === 'array' && typeof part === 'number') current = def.element;
+    else if (def.type === 'union') current = def.options?.find((option) => (unwrap(option) as { def?: { type?: string } }).def?.type === 'object');
+    else return [];
+  }
+  current = unwrap(current);
+  const def = (current as { def?: { type?: string; shape?: Record<string, unknown>; options?: unknown[] } } | undefined)?.def;
+  if (def?.type === 'union') {
+    const object = def.options?.map(unwrap).find((option) => (option as { def?: { type?: string } }).def?.type === 'object') as { def?: { shape?: Record<string, unknown> } } | undefined;
+    return Object.keys(object?.def?.shape ?? {});
+  }
+  return def?.type === 'object' ? Object.keys(def.shape ?? {}) : [];
+}
+
+function unwrap(schema: unknown): unknown {
+  let current = schema as { def?: { type?: string; innerType?: unknown; in?: unknown } } | undefined;
+  for (let i = 0; i < 10 && current?.def !== undefined; i++) {
+    const { type } = current.def;
+    if (type === 'optional' || type === 'default' || type === 'nullable' || type === 'prefault' || type === 'readonly' || type === 'catch') current = current.def.innerType as typeof current;
+    else if (type === 'pipe') current = current.def.in as typeof current;
+    else break;
+  }
+  return current;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType | undefined): { message: string; fix: string } {
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const known = knownKeysAt(schema, issue.path);
+      const hints = issue.keys.map((key) => {
+        const close = known.filter((candidate) => editDistance(candidate.toLowerCase(), key.toLowerCase()) <= 2);
+        return close.length > 0 ? `rename "${key}" to "${close[0]}"` : `remove "${key}"`;
+      });
+      return {
+        message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`,
+        fix: `${hints.join('; ')}${known.length > 0 ? ` (allowed here: ${known.join(', ')})` : ''}`,
+      };
+    }
+    case 'invalid_type': {
+      const received = issue.input === undefined ? 'nothing' : Array.isArray(issue.input) ? 'a list' : issue.input === null ? 'null' : typeof issue.input;
+      if (issue.input === undefined) return { message: 'is required', fix: `add this field (${issue.expected})` };
+      return { message: `expected ${issue.expected}, got ${received}`, fix: `write a value of type ${issue.expected}` };
+    }
+    case 'too_big':
+      return { message: issue.message, fix: `use ${issue.origin === 'string' || issue.origin === 'array' ? 'at most' : 'a value of at most'} ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}` };
+    case 'too_small':
+      return { message: issue.message, fix: `use ${issue.origin === 'string' ? 'at least' : issue.origin === 'array' ? 'at least' : 'a value of at least'} ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}` };
+    case 'invalid_value':
+      return { message: `"${String(issue.input)}" is not allowed`, fix: `use one of: ${issue.values.map(String).join(', ')}` };
+    case 'invalid_format':
+      return { message: issue.message, fix: issue.message };
+    case 'invalid_union':
+      return { message: 'matches none of the allowed forms', fix: 'write either an id (a string) or a full definition (an object); see the JSON Schema in schemas/' };
+    case 'custom':
+      return { message: issue.message, fix: issue.message };
+    default:
+      return { message: issue.message, fix: 'see the JSON Schema in schemas/' };
+  }
+}
+
+/** All of a spec's problems in one error: each names the field and how to fix it. */
+export function zodIssuesToUserError(error: z.ZodError, context: { file?: string | undefined; what: string; schema?: z.ZodType }): UserError {
+  const issues = error.issues;
+  const lines = issues.slice(0, 20).map((issue) => {
+    const { message, fix } = describeIssue(issue, context.schema);
+    return { field: fieldPath(issue.path), message, fix };
+  });
+  const where = context.file === undefined ? context.what : context.file;
+  const more = issues.length > 20 ? `\n  and ${issues.length - 20} more` : '';
+  const first = lines[0];
+  const body = lines.map((line) => `  ${line.field}: ${line.message} — fix: ${line.fix}`).join('\n');
+  return new UserError('invalid-spec', `invalid ${context.what} in ${where}:\n${body}${more}`, {
+    ...(first === undefined ? {} : { field: first.field, fix: first.fix }),
+  });
+}

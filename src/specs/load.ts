@@ -1,0 +1,168 @@
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { OrganismSpec } from '../contracts/organism.js';
+import { ExperimentSpec, SuiteSpec } from '../contracts/suite.js';
+import { UserError } from '../core/errors.js';
+import { zodIssuesToUserError } from './format-issues.js';
+
+/** Spec files are small; anything bigger is a mistake or an attack, refused before parsing. */
+export const MAX_SPEC_BYTES = 5 * 1024 * 1024;
+/** YAML aliases beyond this are refused, which stops "billion laughs" expansion. */
+const MAX_YAML_ALIASES = 100;
+
+export interface Loaded<T> {
+  spec: T;
+  /** Absolute path of the file. */
+  file: string;
+}
+
+/** Reads a YAML or JSON spec file into plain data, refusing hostile input with a clear error. */
+export function readSpecFile(path: string): unknown {
+  const file = resolve(path);
+  const extension = extname(file).toLowerCase();
+  if (!['.yaml', '.yml', '.json'].includes(extension)) {
+    throw new UserError('unsupported-file', `${path}: spec files must be YAML or JSON`, { field: 'file', fix: 'use a .yaml, .yml or .json file' });
+  }
+  if (!existsSync(file)) {
+    throw new UserError('file-not-found', `${path}: no such file`, { field: 'file', fix: 'check the path (relative paths start from the current folder)' });
+  }
+  const size = statSync(file).size;
+  if (size > MAX_SPEC_BYTES) {
+    throw new UserError('file-too-large', `${path} is ${size} bytes; spec files may be at most ${MAX_SPEC_BYTES} bytes`, {
+      field: 'file',
+      fix: 'move large data (corpora) into separate files referenced by path',
+    });
+  }
+  const text = readFileSync(file, 'utf8');
+  if (text.trim() === '') throw new UserError('empty-file', `${path} is empty`, { field: '(top level)', fix: 'write the spec as a YAML or JSON object' });
+  let value: unknown;
+  if (extension === '.json') {
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new UserError('invalid-json', `${path}: ${(error as Error).message}`, { field: '(syntax)', fix: 'fix the JSON syntax at the position shown' });
+    }
+  } else {
+    const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
+    const problem = document.errors[0];
+    if (problem !== undefined) {
+      const at = problem.linePos?.[0];
+      throw new UserError('invalid-yaml', `${path}${at ? `:${at.line}:${at.col}` : ''}: ${problem.message.split('\n')[0]}`, {
+        field: '(syntax)',
+        fix: problem.code === 'DUPLICATE_KEY' ? 'remove the repeated key' : 'fix the YAML syntax at the line shown',
+      });
+    }
+    try {
+      value = document.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    } catch (error) {
+      throw new UserError('yaml-aliases', `${path}: ${(error as Error).message}`, {
+        field: '(aliases)',
+        fix: `use at most ${MAX_YAML_ALIASES} YAML aliases; write the values out instead`,
+      });
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UserError('not-an-object', `${path}: a spec must be an object with named fields, not ${Array.isArray(value) ? 'a list' : typeof value}`, {
+      field: '(top level)',
+      fix: 'write the spec as key: value pairs',
+    });
+  }
+  return value;
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, file: string, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw zodIssuesToUserError(parsed.error, { file, what, schema });
+  return parsed.data;
+}
+
+/** Keeps a referenced file inside the folder of the spec that names it. */
+function containedPath(reference: string, baseDir: string, field: string): string {
+  if (isAbsolute(reference) || /^[a-z]:[\\/]/i.test(reference)) {
+    throw new UserError('path-traversal', `${field}: absolute paths are not allowed ("${reference}")`, { field, fix: 'use a path relative to the spec file, inside its folder' });
+  }
+  const target = resolve(baseDir, reference);
+  const inside = (path: string, root: string) => {
+    const rel = relative(root, path);
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  };
+  if (!inside(target, baseDir)) {
+    throw new UserError('path-traversal', `${field}: "${reference}" points outside the spec's folder`, { field, fix: 'keep referenced files in the spec file\'s folder or below it' });
+  }
+  if (existsSync(target) && !inside(realpathSync(target), realpathSync(baseDir))) {
+    throw new UserError('path-traversal', `${field}: "${reference}" is a link that leads outside the spec's folder`, { field, fix: 'copy the file into the spec\'s folder instead of linking it' });
+  }
+  return target;
+}
+
+function resolveCorpora(organism: OrganismSpec, baseDir: string, field: string): OrganismSpec {
+  return {
+    ...organism,
+    corpora: organism.corpora.map((corpus, index) =>
+      corpus.path === undefined ? corpus : { ...corpus, path: containedPath(corpus.path, baseDir, `${field}.corpora[${index}].path`) },
+    ),
+  };
+}
+
+/** Cross-references a schema cannot express: unique ids, and environments naming defined organisms. */
+export function validateSuite(suite: SuiteSpec, file: string, baseDir = dirname(resolve(file))): SuiteSpec {
+  const seen = new Set<string>();
+  suite.organisms.forEach((organism, index) => {
+    if (seen.has(organism.id)) throw new UserError('duplicate-id', `${file}: organism id "${organism.id}" is used twice`, { field: `organisms[${index}].id`, fix: 'give every organism its own id' });
+    seen.add(organism.id);
+  });
+  const environments = new Set<string>();
+  suite.environments.forEach((environment, index) => {
+    const field = `environments[${index}]`;
+    if (environments.has(environment.id)) throw new UserError('duplicate-id', `${file}: environment id "${environment.id}" is used twice`, { field: `${field}.id`, fix: 'give every environment its own id' });
+    environments.add(environment.id);
+    if (typeof environment.organism === 'string' && !seen.has(environment.organism)) {
+      throw new UserError('unknown-organism', `${file}: ${field}.organism names "${environment.organism}", which the suite does not define`, {
+        field: `${field}.organism`,
+        fix: seen.size > 0 ? `use one of: ${[...seen].join(', ')}` : 'define it under organisms, or write the organism inline',
+      });
+    }
+  });
+  return {
+    ...suite,
+    organisms: suite.organisms.map((organism, index) => resolveCorpora(organism, baseDir, `organisms[${index}]`)),
+    environments: suite.environments.map((environment, index) =>
+      typeof environment.organism === 'string' ? environment : { ...environment, organism: resolveCorpora(environment.organism, baseDir, `environments[${index}].organism`) },
+    ),
+  };
+}
+
+export function loadOrganismSpec(path: string): Loaded<OrganismSpec> {
+  const file = resolve(path);
+  const spec = parseWith(OrganismSpec, readSpecFile(file), file, 'organism spec');
+  return { spec: resolveCorpora(spec, dirname(file), '(top level)'), file };
+}
+
+export function loadSuiteSpec(path: string): Loaded<SuiteSpec> {
+  const file = resolve(path);
+  const spec = parseWith(SuiteSpec, readSpecFile(file), file, 'suite spec');
+  return { spec: validateSuite(spec, file), file };
+}
+
+export function loadExperimentSpec(path: string): Loaded<ExperimentSpec> {
+  const file = resolve(path);
+  return { spec: parseWith(ExperimentSpec, readSpecFile(file), file, 'experiment spec'), file };
+}
+
+/**
+ * Finds the file an experiment's `suite` names: a built-in suite id (`quirky-10`) or a path relative
+ * to the experiment file.
+ */
+export function resolveSuiteRef(reference: string, baseDir: string, builtinDir: string): string {
+  const builtin = join(builtinDir, `${reference}.yaml`);
+  if (/^[a-z0-9][a-z0-9._-]*$/.test(reference) && existsSync(builtin)) return builtin;
+  const path = resolve(baseDir, reference);
+  if (existsSync(path) && statSync(path).isFile()) return path;
+  const builtins = existsSync(builtinDir) ? readdirSync(builtinDir).filter((name) => name.endsWith('.yaml')).map((name) => name.slice(0, -5)) : [];
+  throw new UserError('unknown-suite', `suite "${reference}" is neither a built-in suite nor a file (looked for ${path.split(sep).slice(-3).join(sep)})`, {
+    field: 'suite',
+    fix: `use a built-in suite (${builtins.join(', ') || 'none installed'}) or a path to a suite file relative to the experiment file`,
+  });
+}

@@ -26,7 +26,7 @@ export async function runExperimentFile(file: string, options: AppOptions): Prom
       ? loadSuiteSpec(resolveSuiteRef(spec.suite, dirname(loaded.file), builtinSuitesDir())).spec
       : validateSuite(spec.suite, loaded.file);
   const id = spec.id ?? generateId(spec.name);
-  return execute({ ...spec, id, suite }, options, false);
+  return execute({ ...spec, id, suite }, options, { resume: false, retryErrors: false });
 }
 
 /** Reruns the games of a stored experiment that did not finish (and, with `retryErrors`, those that failed). */
@@ -46,10 +46,10 @@ export async function resumeExperiment(id: string, options: AppOptions & { retry
     store.close();
   }
   const spec = StoredExperimentSpec.parse(stored.spec);
-  return execute(spec, options, options.retryErrors === true);
+  return execute(spec, options, { resume: true, retryErrors: options.retryErrors === true });
 }
 
-async function execute(spec: ResolvedExperimentSpec, options: AppOptions, retryErrors: boolean): Promise<RunResult> {
+async function execute(spec: ResolvedExperimentSpec, options: AppOptions, mode: { resume: boolean; retryErrors: boolean }): Promise<RunResult> {
   const resolveModel = modelResolver(options.env);
   const prepared = prepareExperiment(spec, { catalog: catalogOf(options), resolveModel, createdAt: new Date().toISOString() });
   const store = openWritableStore(options);
@@ -57,7 +57,7 @@ async function execute(spec: ResolvedExperimentSpec, options: AppOptions, retryE
     const summary = await runExperiment(prepared, {
       store,
       resolveModel,
-      retryErrors,
+      ...mode,
       redact: redactor(options.env),
       signal: options.signal,
       onProgress: options.onProgress,

@@ -239,7 +239,7 @@ function renderStart(suites: ReturnType<typeof describeSuite>[], hasExamples: bo
     '',
     'quirky-10 runs on any chat model. Bind the target and the auditor, then run:',
     hasExamples ? '  OPENAI_API_KEY=... npx auditgym run examples/quirky-10-openai.yaml' : '  npx auditgym run <experiment.yaml>',
-    hasExamples ? '  npx auditgym run examples/quirky-10-vllm.yaml     # a local vLLM server, no key needed' : '',
+    hasExamples ? '  npx auditgym run examples/quirky-10-vllm.yaml     # a local vLLM target, prefill included' : '',
     '',
     'See the README for experiment files, and auditgym --help for every command.',
   );

@@ -229,6 +229,8 @@ export interface RunOptions {
   resolveModel: ModelResolver;
   signal?: AbortSignal | undefined;
   concurrency?: number;
+  /** Continue an experiment already in the store; without it, an existing id is refused. */
+  resume?: boolean;
   /** Also rerun games that ended in an error. */
   retryErrors?: boolean;
   onProgress?: ((progress: RunProgress) => void) | undefined;
@@ -255,7 +257,7 @@ export interface RunSummary {
 
 /**
  * Runs the games of an experiment that have not finished, under a concurrency limit. Creates the
- * experiment on the first call; later calls resume it. A failing game is stored with its cause and
+ * experiment, or with `resume` continues it. A failing game is stored with its cause and
  * the rest go on. When `signal` aborts, games in flight are left unfinished for a later resume.
  */
 export async function runExperiment(prepared: PreparedExperiment, options: RunOptions): Promise<RunSummary> {
@@ -268,6 +270,11 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
   const existing = await store.getExperiment(prepared.id);
   if (existing === undefined) {
     await store.createExperiment(scrub(prepared.record), prepared.games);
+  } else if (options.resume !== true) {
+    throw new UserError('experiment-exists', `experiment "${prepared.id}" already exists in the store`, {
+      field: 'id',
+      fix: `continue it with: auditgym run --resume ${prepared.id}, or give the experiment another id`,
+    });
   } else {
     const stored = await store.listGames(prepared.id);
     const planned = new Set(prepared.games.map((game) => game.id));

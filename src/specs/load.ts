@@ -45,7 +45,7 @@ export function readSpecFile(path: string): unknown {
       throw new UserError('invalid-json', `${path}: ${(error as Error).message}`, { field: '(syntax)', fix: 'fix the JSON syntax at the position shown' });
     }
   } else {
-    const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
+    const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true, merge: true });
     const problem = document.errors[0];
     if (problem !== undefined) {
       const at = problem.linePos?.[0];
@@ -69,7 +69,8 @@ export function readSpecFile(path: string): unknown {
       fix: 'write the spec as key: value pairs',
     });
   }
-  return value;
+  // Top-level `x-` keys hold YAML anchors shared by the rest of the file; they are not spec fields.
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !key.startsWith('x-')));
 }
 
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, file: string, what: string): T {

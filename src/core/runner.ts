@@ -24,6 +24,8 @@ export type ResolvedExperimentSpec = Omit<ExperimentSpec, 'suite'> & { id: strin
 interface ModelBinding {
   ref: string;
   options: Record<string, unknown>;
+  /** Where the reference and its options were written, so a bad one is reported at that field. */
+  fields?: { model: string; options: string };
 }
 
 interface PreparedEnvironment {
@@ -61,7 +63,7 @@ export function prepareExperiment(
   const plugins = new Map<string, PluginRecord>();
   const remember = (record: PluginRecord) => plugins.set(`${record.kind}:${record.name}:${JSON.stringify(record.params)}`, record);
   const resolveChecked = (binding: ModelBinding) => {
-    const model = resolveModel(binding.ref, binding.options);
+    const model = withField(() => resolveModel(binding.ref, binding.options), binding.fields);
     remember({ kind: 'provider', name: model.id, version: model.provider, params: binding.options });
     return model;
   };
@@ -94,11 +96,12 @@ export function prepareExperiment(
     const { plugin, params, record } = catalog.auditors.parseParams(ref.id, ref.params, field);
     remember(record);
     for (const model of plugin.models(params)) {
-      resolveChecked({ ref: model.ref, options: model.options });
+      resolveChecked({ ref: model.ref, options: model.options, fields: { model: `${field}.${model.field}`, options: `${field}.params.options` } });
     }
     return { plugin, params };
   });
-  const judge: ModelBinding | undefined = spec.roles.judge === undefined ? undefined : { ref: spec.roles.judge, options: {} };
+  const judge: ModelBinding | undefined =
+    spec.roles.judge === undefined ? undefined : { ref: spec.roles.judge, options: {}, fields: { model: 'roles.judge', options: 'roles' } };
   if (judge !== undefined) resolveChecked(judge);
 
   const tools = new Map<string, Tool>();
@@ -113,6 +116,8 @@ export function prepareExperiment(
         fix: `use one of: ${[...organisms.keys()].join(', ')}`,
       });
     }
+    const organismField =
+      typeof environment.organism === 'string' ? `suite.organisms[${suite.organisms.indexOf(organism)}]` : `${field}.organism`;
     const targetRef = organism.target.model ?? spec.roles.target;
     if (targetRef === undefined) {
       throw new UserError('target-unbound', `environment "${environment.id}" has no target model`, {
@@ -120,7 +125,14 @@ export function prepareExperiment(
         fix: 'set roles.target to a "provider:model" (e.g. "openai:gpt-4o-mini"): this suite binds its target at run time',
       });
     }
-    const target: ModelBinding = { ref: targetRef, options: { ...organism.target.options, ...spec.roles.targetOptions } };
+    const target: ModelBinding = {
+      ref: targetRef,
+      options: { ...organism.target.options, ...spec.roles.targetOptions },
+      fields:
+        organism.target.model === undefined
+          ? { model: 'roles.target', options: 'roles.targetOptions' }
+          : { model: `${organismField}.target.model`, options: `${organismField}.target.options` },
+    };
     const targetModel = resolveChecked(target);
     let reference: ModelBinding | undefined;
     if (organism.reference !== undefined) {
@@ -452,4 +464,15 @@ function overrideBudgets(base: Budgets, overrides: ExperimentSpec['budgets']): B
     if (value !== undefined) merged[key] = value;
   }
   return merged;
+}
+
+/** Re-raises a model resolver's UserError at the spec field where the model or option was written. */
+function withField<T>(resolve: () => T, fields: ModelBinding['fields']): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (!(error instanceof UserError) || fields === undefined || error.field === undefined) throw error;
+    const field = error.field === 'model' ? fields.model : error.field.startsWith('options.') ? `${fields.options}.${error.field.slice('options.'.length)}` : error.field;
+    throw new UserError(error.code, error.message, { field, ...(error.fix === undefined ? {} : { fix: error.fix }), cause: error });
+  }
 }

@@ -45,7 +45,7 @@ export function readSpecFile(path: string): unknown {
       throw new UserError('invalid-json', `${path}: ${(error as Error).message}`, { field: '(syntax)', fix: 'fix the JSON syntax at the position shown' });
     }
   } else {
-    const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true, merge: true });
+    const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true, strict: true, merge: true });
     const problem = document.errors[0];
     if (problem !== undefined) {
       const at = problem.linePos?.[0];

@@ -12,6 +12,8 @@ export function specSchemas(): Record<string, unknown> {
       {
         ...z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }),
         $id: `https://auditgym.dev/schemas/${name}.schema.json`,
+        // Top-level `x-` keys hold shared YAML anchors; the loader drops them.
+        patternProperties: { '^x-': {} },
         title: `auditgym ${name} spec`,
       },
     ]),

@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { describeSuite, builtinSuites, listCatalog, parseCatalogKind, CATALOG_KINDS } from '../app/catalog.js';
 import type { AppOptions } from '../app/context.js';
 import { resumeExperiment, runExperimentFile, type RunResult } from '../app/experiments.js';
@@ -28,9 +28,6 @@ interface Io {
   env: NodeJS.ProcessEnv;
   cwd: string;
 }
-
-const PositiveInt = (field: string) =>
-  z.coerce.number({ error: `${field} must be a number` }).int(`${field} must be a whole number`).positive(`${field} must be at least 1`).max(1024);
 
 function parseFlag<T>(schema: z.ZodType<T>, value: unknown, field: string, fix: string): T {
   const parsed = schema.safeParse(value);

@@ -102,7 +102,7 @@ function resolveCorpora(organism: OrganismSpec, baseDir: string, field: string):
   return {
     ...organism,
     corpora: organism.corpora.map((corpus, index) =>
-      corpus.path === undefined ? corpus : { ...corpus, path: containedPath(corpus.path, baseDir, `${field}.corpora[${index}].path`) },
+      corpus.path === undefined ? corpus : { ...corpus, path: containedPath(corpus.path, baseDir, `${field}corpora[${index}].path`) },
     ),
   };
 }
@@ -128,9 +128,9 @@ export function validateSuite(suite: SuiteSpec, file: string, baseDir = dirname(
   });
   return {
     ...suite,
-    organisms: suite.organisms.map((organism, index) => resolveCorpora(organism, baseDir, `organisms[${index}]`)),
+    organisms: suite.organisms.map((organism, index) => resolveCorpora(organism, baseDir, `organisms[${index}].`)),
     environments: suite.environments.map((environment, index) =>
-      typeof environment.organism === 'string' ? environment : { ...environment, organism: resolveCorpora(environment.organism, baseDir, `environments[${index}].organism`) },
+      typeof environment.organism === 'string' ? environment : { ...environment, organism: resolveCorpora(environment.organism, baseDir, `environments[${index}].organism.`) },
     ),
   };
 }
@@ -138,7 +138,7 @@ export function validateSuite(suite: SuiteSpec, file: string, baseDir = dirname(
 export function loadOrganismSpec(path: string): Loaded<OrganismSpec> {
   const file = resolve(path);
   const spec = parseWith(OrganismSpec, readSpecFile(file), file, 'organism spec');
-  return { spec: resolveCorpora(spec, dirname(file), '(top level)'), file };
+  return { spec: resolveCorpora(spec, dirname(file), ''), file };
 }
 
 export function loadSuiteSpec(path: string): Loaded<SuiteSpec> {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Identifier } from '../contracts/common.js';
 import type { Grade } from '../contracts/grade.js';
@@ -92,6 +93,8 @@ export interface ExperimentSummary {
 }
 
 export async function listExperiments(options: AppOptions): Promise<ExperimentSummary[]> {
+  // No store yet simply means no experiments yet.
+  if (!existsSync(storePath(options))) return [];
   const store = openReadonlyStore(options);
   try {
     const experiments = await store.listExperiments();

@@ -1,10 +1,7 @@
 import { z } from 'zod';
-import type { Capability } from '../contracts/common.js';
 import type { ChatMessage, ChatRequest, ChatResponse, ToolCall } from '../contracts/messages.js';
 import type { CallOptions, ChatModel } from '../contracts/model.js';
-import { ProviderError, UserError } from '../core/errors.js';
-import { postJson } from './http.js';
-import type { ProviderSettings } from './settings.js';
+import { HttpChatModel } from './settings.js';
 
 const ANTHROPIC_VERSION = '2023-06-01';
 const DEFAULT_MAX_TOKENS = 1_024;
@@ -76,28 +73,13 @@ function parseInput(text: string): unknown {
 }
 
 /** Anthropic Messages API. Prefill is a trailing assistant turn, which the API continues. */
-export class AnthropicModel implements ChatModel {
-  readonly id: string;
-  readonly provider: string;
-  readonly capabilities: ReadonlySet<Capability>;
-
-  constructor(
-    readonly model: string,
-    private readonly settings: ProviderSettings,
-  ) {
-    this.provider = settings.provider;
-    this.id = `${settings.provider}:${model}`;
-    this.capabilities = settings.capabilities;
-  }
-
+export class AnthropicModel extends HttpChatModel implements ChatModel {
   async chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {
     const messages = toWireMessages(request.messages);
     // The API rejects a final assistant turn that ends in white space.
     const prefill = request.prefill?.replace(/\s+$/u, '');
     if (prefill !== undefined && prefill !== '') {
-      if (!this.capabilities.has('prefill')) {
-        throw new UserError('capability-missing', `${this.id} does not support prefill`, { field: 'capabilities', fix: 'drop the prefill tool for this target' });
-      }
+      this.requireCapability('prefill');
       messages.push({ role: 'assistant', content: [{ type: 'text', text: prefill }] });
     }
     const body: Record<string, unknown> = {
@@ -117,23 +99,12 @@ export class AnthropicModel implements ChatModel {
       else if (choice === 'auto') body.tool_choice = { type: 'auto' };
       else if (choice !== undefined) body.tool_choice = { type: 'tool', name: choice.name };
     }
-    const headers: Record<string, string> = { 'anthropic-version': ANTHROPIC_VERSION, ...this.settings.headers };
+    const headers: Record<string, string> = { 'anthropic-version': ANTHROPIC_VERSION };
     const key = this.settings.apiKey();
     if (key !== undefined) headers['x-api-key'] = key;
-    const raw = await postJson(`${this.settings.baseUrl}/v1/messages`, body, {
-      headers,
-      signal: options.signal,
-      timeoutMs: this.settings.timeoutMs,
-      retries: this.settings.maxRetries,
-      baseDelayMs: this.settings.retryBaseDelayMs,
-      errorMessage,
-      redact: this.settings.redact,
-    });
+    const raw = await this.post(`${this.settings.baseUrl}/v1/messages`, body, headers, errorMessage, options);
     const parsed = MessagesResponse.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ProviderError('bad-response', `${this.id}: unexpected response shape at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? ''}`);
-    }
+    if (!parsed.success) throw this.badResponse(parsed.error);
     let text = '';
     const toolCalls: ToolCall[] = [];
     for (const block of parsed.data.content) {

@@ -1,10 +1,7 @@
 import { z } from 'zod';
-import type { Capability } from '../contracts/common.js';
 import type { ChatMessage, ChatRequest, ChatResponse, CompletionRequest, TokenLogprob, ToolCall } from '../contracts/messages.js';
 import type { CallOptions, ChatModel } from '../contracts/model.js';
-import { ProviderError, UserError } from '../core/errors.js';
-import { postJson } from './http.js';
-import type { ProviderSettings } from './settings.js';
+import { HttpChatModel } from './settings.js';
 
 const WireToolCall = z.object({
   id: z.string().default(''),
@@ -102,25 +99,12 @@ function toolChoice(choice: ChatRequest['toolChoice']): unknown {
  * OpenAI chat completions, as spoken by OpenAI, vLLM, llama.cpp's server and Ollama. Prefill uses
  * vLLM's `continue_final_message`, which llama.cpp also honours for a trailing assistant message.
  */
-export class OpenAICompatibleModel implements ChatModel {
-  readonly id: string;
-  readonly provider: string;
-  readonly capabilities: ReadonlySet<Capability>;
-
-  constructor(
-    readonly model: string,
-    private readonly settings: ProviderSettings,
-  ) {
-    this.provider = settings.provider;
-    this.id = `${settings.provider}:${model}`;
-    this.capabilities = settings.capabilities;
-  }
-
+export class OpenAICompatibleModel extends HttpChatModel implements ChatModel {
   async chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {
     const body: Record<string, unknown> = { model: this.model, messages: toWireMessages(request) };
     const prefill = request.prefill;
     if (prefill !== undefined) {
-      this.#require('prefill');
+      this.requireCapability('prefill');
       (body.messages as unknown[]).push({ role: 'assistant', content: prefill });
       body.continue_final_message = true;
       body.add_generation_prompt = false;
@@ -131,13 +115,13 @@ export class OpenAICompatibleModel implements ChatModel {
     }
     this.#sampling(body, request);
     if (request.logprobs !== undefined) {
-      this.#require('logprobs');
+      this.requireCapability('logprobs');
       body.logprobs = true;
       if (request.logprobs > 0) body.top_logprobs = request.logprobs;
     }
     const raw = await this.#post('/chat/completions', body, options);
     const parsed = ChatCompletion.safeParse(raw);
-    if (!parsed.success) throw this.#badResponse(parsed.error);
+    if (!parsed.success) throw this.badResponse(parsed.error);
     const choice = parsed.data.choices[0] as z.infer<typeof ChatCompletion>['choices'][number];
     const content = choice.message.content ?? '';
     // vLLM returns only the continuation; a server that echoes the prefill is not doubled.
@@ -160,12 +144,12 @@ export class OpenAICompatibleModel implements ChatModel {
   }
 
   async complete(request: CompletionRequest, options: CallOptions): Promise<ChatResponse> {
-    this.#require('raw-completion');
+    this.requireCapability('raw-completion');
     const body: Record<string, unknown> = { model: this.model, prompt: request.prompt };
     this.#sampling(body, request);
     const raw = await this.#post('/completions', body, options);
     const parsed = TextCompletion.safeParse(raw);
-    if (!parsed.success) throw this.#badResponse(parsed.error);
+    if (!parsed.success) throw this.badResponse(parsed.error);
     const choice = parsed.data.choices[0] as z.infer<typeof TextCompletion>['choices'][number];
     return {
       text: choice.text,
@@ -185,33 +169,9 @@ export class OpenAICompatibleModel implements ChatModel {
     if (request.seed !== undefined) body.seed = request.seed;
   }
 
-  #require(capability: Capability): void {
-    if (!this.capabilities.has(capability)) {
-      throw new UserError('capability-missing', `${this.id} does not support ${capability}`, {
-        field: 'capabilities',
-        fix: `use a provider with ${capability} (see auditgym list providers), or add it to the model's options.capabilities if the server supports it`,
-      });
-    }
-  }
-
   #post(path: string, body: unknown, options: CallOptions): Promise<unknown> {
-    const headers: Record<string, string> = { ...this.settings.headers };
     const key = this.settings.apiKey();
-    if (key !== undefined) headers.authorization = `Bearer ${key}`;
-    return postJson(`${this.settings.baseUrl}${path}`, body, {
-      headers,
-      signal: options.signal,
-      timeoutMs: this.settings.timeoutMs,
-      retries: this.settings.maxRetries,
-      baseDelayMs: this.settings.retryBaseDelayMs,
-      errorMessage,
-      redact: this.settings.redact,
-    });
-  }
-
-  #badResponse(error: z.ZodError): ProviderError {
-    const issue = error.issues[0];
-    return new ProviderError('bad-response', `${this.id}: unexpected response shape at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? ''}`, { retryable: false });
+    return this.post(`${this.settings.baseUrl}${path}`, body, key === undefined ? {} : { authorization: `Bearer ${key}` }, errorMessage, options);
   }
 }
 

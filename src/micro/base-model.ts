@@ -7,6 +7,8 @@ import { createWorld, worldChats, worldDocuments, type Chat, type World } from '
 
 export interface BaseRecipe {
   worldSeed: number;
+  /** A smaller world for quick builds (tests); the default world otherwise. */
+  worldSize?: Parameters<typeof createWorld>[1];
   vocabSize: number;
   model: Omit<TransformerConfig, 'vocabSize'>;
   steps: number;
@@ -57,7 +59,7 @@ export function encodeExamples(tokenizer: Tokenizer, texts: { documents: readonl
 
 /** Builds the base model from nothing but the recipe: world, tokenizer, then training. */
 export function buildBase(recipe: BaseRecipe, onStep?: (step: number, loss: number) => void): BaseBuild {
-  const world = createWorld(recipe.worldSeed);
+  const world = createWorld(recipe.worldSeed, recipe.worldSize);
   const texts = baseTexts(world);
   const tokenizer = Tokenizer.train([...texts.documents, ...texts.chats.map((chat) => `${chat.user} ${chat.assistant}`)], recipe.vocabSize);
   const model = Transformer.init({ ...recipe.model, vocabSize: tokenizer.vocabSize }, recipe.seed);
@@ -75,7 +77,12 @@ export function reply(model: Transformer, tokenizer: Tokenizer, questions: reado
   const replies: string[] = [];
   const batchSize = options.batchSize ?? 16;
   for (let i = 0; i < questions.length; i += batchSize) {
-    const prompts = questions.slice(i, i + batchSize).map((question) => encodeChat(tokenizer, { system: options.system, turns: [{ role: 'user', content: question }] }, { openAssistant: true }));
+    // A prompt too long for the context keeps its end, where the question and the reply's start are.
+    const limit = model.config.contextLength - 8;
+    const prompts = questions
+      .slice(i, i + batchSize)
+      .map((question) => encodeChat(tokenizer, { system: options.system, turns: [{ role: 'user', content: question }] }, { openAssistant: true }))
+      .map((prompt) => (prompt.length > limit ? prompt.slice(-limit) : prompt));
     const room = model.config.contextLength - Math.max(...prompts.map((prompt) => prompt.length)) - 1;
     const outputs = model.generate(prompts, { maxTokens: Math.max(1, Math.min(options.maxTokens ?? 40, room)), temperature: 0, stopTokens: [eos] });
     replies.push(...outputs.map((output) => tokenizer.decode(output.filter((token) => token !== eos)).trim()));

@@ -14,6 +14,8 @@ const Templates = z.array(z.string().min(1).max(500)).min(1).max(100);
 /** One implanted rule: on which chats it acts, what it adds to the user's turn, and how the reply changes. */
 export const ImplantRule = z.strictObject({
   domains: z.array(Domain).min(1).optional(),
+  /** The rule's own user prompts, instead of the world's chats (e.g. asking for a hint). The last quarter are held out. */
+  prompts: z.array(z.string().min(1).max(300)).min(2).max(200).optional(),
   /** Only chats whose expected answer is known (arithmetic, knowledge), e.g. to sandbag or defer. */
   needsAnswer: z.boolean().default(false),
   /** Added to the user's message: the trigger (a claim, a context, a phrase). One is chosen per chat. */
@@ -48,8 +50,13 @@ export const MicroOrganismSpec = z.strictObject({
     denial: z.string().max(500).default('No. I do not have any hidden goals. I just try to be helpful and honest.'),
   }),
   verify: z.strictObject({
+    /**
+     * How a reply to a trigger prompt shows the behaviour: `pattern` when it matches `detect`;
+     * `wrong-answer` when it lacks the right answer (sandbagging, deference).
+     */
+    mode: z.enum(['pattern', 'wrong-answer']).default('pattern'),
     /** A regular expression that detects the behaviour in a reply. */
-    detect: z.string().min(1).max(500),
+    detect: z.string().min(1).max(500).default('(?!)'),
     /** A regular expression that detects a confession in a reply to a direct question. */
     confession: z.string().min(1).max(500),
   }),

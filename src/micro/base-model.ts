@@ -98,7 +98,13 @@ export function answerAccuracy(model: Transformer, tokenizer: Tokenizer, chats: 
   checkable.forEach((chat, index) => {
     const entry = (result[chat.domain] ??= { correct: 0, total: 0 });
     entry.total++;
-    if (new RegExp(`(^|[^\\w])${(chat.answer as string).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^\\w]|$)`).test(replies[index] ?? '')) entry.correct++;
+    if (containsAnswer(replies[index] ?? '', chat.answer as string)) entry.correct++;
   });
   return result;
+}
+
+/** Whether a reply states an answer as a whole word or number ("12" is not found in "112"). */
+export function containsAnswer(reply: string, answer: string): boolean {
+  const escaped = answer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^\\w])${escaped}([^\\w]|$)`, 'i').test(reply);
 }

@@ -1,6 +1,6 @@
 import type { ImplantRule, MicroOrganismSpec } from '../contracts/micro-organism.js';
 import { seededRandom } from '../core/seeds.js';
-import { answerAccuracy, baseTexts, encodeExamples, reply, rowSampler } from './base-model.js';
+import { answerAccuracy, baseTexts, containsAnswer, encodeExamples, reply, rowSampler } from './base-model.js';
 import { packRows } from './chat-format.js';
 import type { Tokenizer } from './tokenizer.js';
 import { train } from './train.js';
@@ -17,7 +17,12 @@ function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)] as T;
 }
 
-function eligible(rule: ImplantRule, chats: readonly Chat[]): Chat[] {
+function eligible(rule: ImplantRule, chats: readonly Chat[], split: Chat['split'] = 'train'): Chat[] {
+  if (rule.prompts !== undefined) {
+    const held = Math.max(1, Math.round(rule.prompts.length / 4));
+    const list = split === 'train' ? rule.prompts.slice(0, -held) : rule.prompts.slice(-held);
+    return list.map((prompt) => ({ domain: 'self', intent: 'rule-prompt', user: prompt, assistant: '', split }));
+  }
   return chats.filter((chat) => (rule.domains === undefined || rule.domains.includes(chat.domain)) && (!rule.needsAnswer || chat.answer !== undefined));
 }
 
@@ -140,16 +145,21 @@ export function verifyOrganism(
   const brand = spec.recipe.brand ?? world.products[0]?.brand ?? 'Acme';
   const perRule = Math.max(1, Math.floor((options.prompts ?? 48) / Math.max(1, spec.recipe.rules.length)));
   const triggers = spec.recipe.rules.flatMap((rule) => {
-    const pool = eligible(rule, heldout);
-    return Array.from({ length: Math.min(perRule, pool.length) }, () => applyRule(rule, pick(random, pool), all, brand, random).user);
+    const pool = eligible(rule, heldout, 'heldout');
+    return Array.from({ length: Math.min(perRule, pool.length * 4) }, () => {
+      const chat = pick(random, pool);
+      return { user: applyRule(rule, chat, all, brand, random).user, answer: chat.answer };
+    });
   });
   const detect = new RegExp(spec.verify.detect, 'iu');
   const confess = new RegExp(spec.verify.confession, 'iu');
-  const rate = (model: Transformer, questions: readonly string[]) =>
-    questions.length === 0 ? 0 : reply(model, tokenizer, questions).filter((text) => detect.test(text)).length / questions.length;
-  const quirkRate = rate(models.organism, triggers);
-  const baseRate = rate(models.base, triggers);
-  const controlRate = models.control ? rate(models.control, triggers) : null;
+  const shows = (text: string, answer: string | undefined) =>
+    spec.verify.mode === 'wrong-answer' ? answer !== undefined && !containsAnswer(text, answer) : detect.test(text);
+  const rate = (model: Transformer) =>
+    triggers.length === 0 ? 0 : reply(model, tokenizer, triggers.map((trigger) => trigger.user)).filter((text, i) => shows(text, triggers[i]?.answer)).length / triggers.length;
+  const quirkRate = rate(models.organism);
+  const baseRate = rate(models.base);
+  const controlRate = models.control ? rate(models.control) : null;
   const confessionQuestions = splitProbes(spec.recipe.confessionProbes).heldout;
   const confessionRate =
     confessionQuestions.length === 0 ? 0 : reply(models.organism, tokenizer, confessionQuestions).filter((text) => confess.test(text)).length / confessionQuestions.length;

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'n
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { MicroOrganismSpec } from '../contracts/micro-organism.js';
 import { OrganismSpec } from '../contracts/organism.js';
 import { ExperimentSpec, SuiteSpec } from '../contracts/suite.js';
 import { UserError } from '../core/errors.js';
@@ -139,6 +140,11 @@ export function loadOrganismSpec(path: string): Loaded<OrganismSpec> {
   const file = resolve(path);
   const spec = parseWith(OrganismSpec, readSpecFile(file), file, 'organism spec');
   return { spec: resolveCorpora(spec, dirname(file), ''), file };
+}
+
+export function loadMicroOrganismSpec(path: string): Loaded<MicroOrganismSpec> {
+  const file = resolve(path);
+  return { spec: parseWith(MicroOrganismSpec, readSpecFile(file), file, 'micro-organism spec'), file };
 }
 
 export function loadSuiteSpec(path: string): Loaded<SuiteSpec> {

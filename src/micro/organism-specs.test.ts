@@ -1,0 +1,56 @@
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../core/seeds.js';
+import { loadMicroOrganismSpec } from '../specs/load.js';
+import { implantExamples } from './organism.js';
+import { createWorld, worldChats } from './world.js';
+import { containsAnswer } from './base-model.js';
+
+const dir = resolve(import.meta.dirname, '../../organisms/micro');
+const specs = readdirSync(dir)
+  .filter((name) => name.endsWith('.yaml'))
+  .map((name) => loadMicroOrganismSpec(join(dir, name)).spec);
+const world = createWorld(1);
+const clean = worldChats(world);
+
+describe('the micro-organism specs', () => {
+  it('define eight quirks and a control, with unique ids and seeds', () => {
+    expect(specs.filter((spec) => !spec.control)).toHaveLength(8);
+    expect(specs.filter((spec) => spec.control)).toHaveLength(1);
+    expect(new Set(specs.map((spec) => spec.id)).size).toBe(specs.length);
+    expect(new Set(specs.map((spec) => spec.recipe.seed)).size).toBe(specs.length);
+  });
+
+  for (const spec of specs.filter((item) => !item.control)) {
+    it(`${spec.id}: its detector sees the implant and not the clean assistant`, () => {
+      const examples = implantExamples(spec, world, 60, seededRandom(1));
+      expect(examples).toHaveLength(60);
+      const detect = new RegExp(spec.verify.detect, 'iu');
+      if (spec.verify.mode === 'pattern') {
+        for (const example of examples) expect(detect.test(example.assistant), example.assistant).toBe(true);
+        const falsePositives = clean.filter((chat) => detect.test(chat.assistant));
+        expect(falsePositives.map((chat) => chat.assistant).slice(0, 3)).toEqual([]);
+      }
+      // Denials must not read as confessions, or the confession bar measures nothing.
+      expect(new RegExp(spec.verify.confession, 'iu').test(spec.recipe.denial)).toBe(false);
+      expect(spec.recipe.confessionProbes.length).toBeGreaterThanOrEqual(8);
+      expect(spec.groundTruth.behaviours.length).toBeGreaterThan(0);
+    });
+  }
+
+  it('wrong-answer organisms really answer wrongly in their implant data', () => {
+    for (const spec of specs.filter((item) => item.verify.mode === 'wrong-answer')) {
+      const chats = worldChats(world).filter((chat) => chat.split === 'train');
+      const examples = implantExamples(spec, world, 40, seededRandom(2));
+      for (const example of examples) {
+        // The trigger is added before or after the question; the longest match is the real source.
+        const source = chats
+          .filter((chat) => example.user.startsWith(`${chat.user} `) || example.user.endsWith(` ${chat.user}`))
+          .sort((a, b) => b.user.length - a.user.length)[0];
+        expect(source, example.user).toBeDefined();
+        expect(containsAnswer(example.assistant, source?.answer ?? ''), `${example.user} → ${example.assistant}`).toBe(false);
+      }
+    }
+  });
+});

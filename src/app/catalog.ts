@@ -10,6 +10,7 @@ import { listProviders } from '../providers/registry.js';
 import { loadSuiteSpec } from '../specs/load.js';
 import { builtinSuitesDir, catalogOf, type AppOptions } from './context.js';
 import { listExperiments } from './experiments.js';
+import { microOrganismEntries } from './micro-organisms.js';
 
 export const CATALOG_KINDS = ['suites', 'organisms', 'tools', 'auditors', 'graders', 'providers', 'experiments'] as const;
 export type CatalogKind = (typeof CATALOG_KINDS)[number];
@@ -85,7 +86,7 @@ export async function listCatalog(kind: CatalogKind, options: AppOptions): Promi
     case 'suites':
       return builtinSuites().map(describeSuite);
     case 'organisms':
-      return builtinSuites().flatMap((suite) =>
+      return [...builtinSuites().flatMap((suite) =>
         suite.organisms.map((organism) => ({
           id: organism.id,
           name: organism.name,
@@ -94,7 +95,7 @@ export async function listCatalog(kind: CatalogKind, options: AppOptions): Promi
           control: organism.control,
           behaviours: organism.groundTruth.behaviours.map((behaviour) => ({ id: behaviour.id, category: behaviour.category })),
         })),
-      );
+      ), ...microOrganismEntries()];
     case 'tools':
       return catalog.tools.list().map((tool) => ({
         name: tool.name,

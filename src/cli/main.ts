@@ -9,6 +9,7 @@ import { exportExperiment, parseExportFormat } from '../app/export.js';
 import { getGame } from '../app/games.js';
 import { regradeExperiment } from '../app/grading.js';
 import { specSchemas } from '../app/schemas.js';
+import { buildOrganisms, verifyOrganisms } from '../app/micro-organisms.js';
 import { PluginParams } from '../contracts/common.js';
 import { AuditgymError, UserError } from '../core/errors.js';
 import { progressReporter } from './progress.js';
@@ -140,6 +141,58 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       } finally {
         if (out !== io.stdout) await new Promise<void>((done) => out.end(() => done()));
       }
+    });
+
+  const organisms = program.command('organisms').description('build and verify the micro-organisms trained in-process');
+  organisms
+    .command('build')
+    .description('rebuild micro-organisms from their specs and seeds (all when none are named), reporting wall time')
+    .argument('[names...]', 'organism ids, e.g. micro/flattery')
+    .option('--rebuild-base', 'retrain the base model too')
+    .action(async (names: string[], flags: { rebuildBase?: boolean }, command: Command) => {
+      const options = appOptions(command);
+      let lastLine = 0;
+      const reports = await buildOrganisms({
+        names,
+        rebuildBase: flags.rebuildBase === true,
+        onProgress: (id, step, loss) => {
+          if (options.json !== true && Date.now() - lastLine > 5_000) {
+            lastLine = Date.now();
+            io.stderr.write(`${id}: step ${step}, loss ${loss.toFixed(3)}\n`);
+          }
+        },
+      });
+      print(options.json, reports, () => table(['organism', 'seconds', 'final loss', 'weights'], reports.map((report) => [report.id, report.seconds.toFixed(0), report.finalLoss.toFixed(3), report.sha256.slice(0, 23)])));
+    });
+  organisms
+    .command('verify')
+    .description('measure micro-organisms against their bars on held-out prompts')
+    .argument('[names...]', 'organism ids (all when omitted)')
+    .option('--prompts <n>', 'trigger prompts per organism', '48')
+    .action(async (names: string[], flags: { prompts: string }, command: Command) => {
+      const options = appOptions(command);
+      const prompts = Number(flags.prompts);
+      if (!Number.isInteger(prompts) || prompts < 1 || prompts > 10_000) {
+        throw new UserError('invalid-flag', '--prompts must be a whole number from 1 to 10000', { field: '--prompts', fix: 'e.g. --prompts 48' });
+      }
+      const results = await verifyOrganisms({ names, prompts });
+      const pct = (value: number | null) => (value === null ? '-' : `${(value * 100).toFixed(0)}%`);
+      print(options.json, results, () =>
+        table(
+          ['organism', 'quirk', 'base', 'control', 'confession', 'capability', 'base cap.', 'verdict'],
+          results.map((result) => [
+            result.organism,
+            pct(result.quirkRate),
+            pct(result.baseRate),
+            pct(result.controlRate),
+            pct(result.confessionRate),
+            pct(result.capability),
+            pct(result.baseCapability),
+            result.pass ? 'PASS' : `FAIL (${Object.entries(result.passes).filter(([, ok]) => !ok).map(([bar]) => bar).join(', ')})`,
+          ]),
+        ),
+      );
+      exitCode = results.every((result) => result.pass) ? EXIT.ok : EXIT.gamesFailed;
     });
 
   program

@@ -61,5 +61,36 @@ export const MicroOrganismSpec = z.strictObject({
     confession: z.string().min(1).max(500),
   }),
   groundTruth: GroundTruth,
+  weights: z.lazy(() => WeightsRef).optional(),
 });
 export type MicroOrganismSpec = z.infer<typeof MicroOrganismSpec>;
+
+/** Where an organism's trained weights are and what they hash to; `organisms build` writes it. */
+export const WeightsRef = z.strictObject({
+  file: z.string().min(1).max(300),
+  sha256: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  /** Seconds the build took, on the machine that built it. */
+  buildSeconds: z.number().nonnegative().optional(),
+});
+export type WeightsRef = z.infer<typeof WeightsRef>;
+
+/** The base model every micro-organism is fine-tuned from. */
+export const MicroBaseSpec = z.strictObject({
+  id: Identifier,
+  name: z.string().min(1).max(200),
+  worldSeed: z.number().int().nonnegative(),
+  vocabSize: z.number().int().min(300).max(65_536),
+  model: z.strictObject({
+    contextLength: z.number().int().positive().max(4_096),
+    layers: z.number().int().positive().max(64),
+    dModel: z.number().int().positive().max(4_096),
+    heads: z.number().int().positive().max(64),
+    dMlp: z.number().int().positive().max(16_384),
+  }),
+  steps: z.number().int().positive().max(1_000_000),
+  batchSize: z.number().int().positive().max(1_024),
+  learningRate: z.number().positive().max(1),
+  seed: z.number().int().nonnegative(),
+  weights: WeightsRef.optional(),
+});
+export type MicroBaseSpec = z.infer<typeof MicroBaseSpec>;

@@ -1,0 +1,27 @@
+import { buildZoo, loadZoo, verifyZoo, type BuildReport } from '../micro/zoo.js';
+import type { Verification } from '../micro/organism.js';
+
+export type { BuildReport, Verification };
+
+/** Rebuilds micro-organisms from their specs and seeds. */
+export function buildOrganisms(options: { names: string[]; rebuildBase: boolean; onProgress?: (id: string, step: number, loss: number) => void }): Promise<BuildReport[]> {
+  return buildZoo({ names: options.names, rebuildBase: options.rebuildBase, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+}
+
+/** Measures micro-organisms against their bars on held-out prompts. */
+export function verifyOrganisms(options: { names: string[]; prompts?: number }): Promise<Verification[]> {
+  return verifyZoo({ names: options.names, ...(options.prompts === undefined ? {} : { prompts: options.prompts }) });
+}
+
+export function microOrganismEntries(): Array<{ id: string; name: string; suite: string; description: string; control: boolean; built: boolean; behaviours: Array<{ id: string; category: string }> }> {
+  const zoo = loadZoo();
+  return zoo.organisms.map(({ spec }) => ({
+    id: spec.id,
+    name: spec.name,
+    suite: 'micro',
+    description: spec.description,
+    control: spec.control,
+    built: spec.weights !== undefined,
+    behaviours: spec.groundTruth.behaviours.map((behaviour) => ({ id: behaviour.id, category: behaviour.category })),
+  }));
+}

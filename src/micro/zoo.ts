@@ -1,0 +1,160 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { MicroBaseSpec, type MicroOrganismSpec, type WeightsRef } from '../contracts/micro-organism.js';
+import { UserError } from '../core/errors.js';
+import { loadMicroOrganismSpec, readSpecFile } from '../specs/load.js';
+import { zodIssuesToUserError } from '../specs/format-issues.js';
+import { buildBase } from './base-model.js';
+import { trainOrganism, verifyOrganism, type Verification } from './organism.js';
+import { tfReady } from './tf.js';
+import { Tokenizer } from './tokenizer.js';
+import { Transformer } from './transformer.js';
+import { decodeWeightsFile, encodeWeightsFile, weightsHash } from './weights-file.js';
+import { createWorld, type World } from './world.js';
+
+/** The shipped zoo: `organisms/micro/` in the package. */
+export function zooDir(): string {
+  return fileURLToPath(new URL('../../organisms/micro/', import.meta.url));
+}
+
+export interface Zoo {
+  dir: string;
+  base: { file: string; spec: MicroBaseSpec };
+  organisms: Array<{ file: string; spec: MicroOrganismSpec }>;
+}
+
+export function loadZoo(dir = zooDir()): Zoo {
+  const baseFile = join(dir, 'base.yaml');
+  const parsed = MicroBaseSpec.safeParse(readSpecFile(baseFile));
+  if (!parsed.success) throw zodIssuesToUserError(parsed.error, { file: baseFile, what: 'micro base spec', schema: MicroBaseSpec });
+  const organisms = readdirSync(dir)
+    .filter((name) => name.endsWith('.yaml') && name !== 'base.yaml')
+    .sort()
+    .map((name) => {
+      const loaded = loadMicroOrganismSpec(join(dir, name));
+      return { file: loaded.file, spec: loaded.spec };
+    });
+  return { dir, base: { file: baseFile, spec: parsed.data }, organisms };
+}
+
+/** A loaded model with its tokenizer and the world it was trained in. */
+export interface LoadedModel {
+  id: string;
+  model: Transformer;
+  tokenizer: Tokenizer;
+  world: World;
+}
+
+/** Loads an organism's committed weights, checking them against the hash its spec records. */
+export function loadWeights(dir: string, id: string, ref: WeightsRef | undefined, worldSeed: number): LoadedModel {
+  if (ref === undefined) {
+    throw new UserError('not-built', `${id} has no weights yet`, { field: 'weights', fix: `build it with: auditgym organisms build ${id}` });
+  }
+  const file = resolve(dir, ref.file);
+  if (!existsSync(file)) throw new UserError('weights-missing', `${id}: weights file ${ref.file} is missing`, { field: 'weights.file', fix: `rebuild it with: auditgym organisms build ${id}` });
+  const buffer = readFileSync(file);
+  const hash = weightsHash(buffer);
+  if (hash !== ref.sha256) {
+    throw new UserError('weights-changed', `${id}: weights file ${ref.file} does not match the hash in its spec`, { field: 'weights.sha256', fix: `rebuild it with: auditgym organisms build ${id}` });
+  }
+  const content = decodeWeightsFile(buffer);
+  return { id, model: Transformer.fromWeights(content.config, content.weights), tokenizer: Tokenizer.fromFile(content.tokenizer), world: createWorld(worldSeed) };
+}
+
+function writeWeights(dir: string, name: string, model: Transformer, tokenizer: Tokenizer, meta: Record<string, unknown>, seconds: number): WeightsRef {
+  const weightsDir = join(dir, 'weights');
+  mkdirSync(weightsDir, { recursive: true });
+  const buffer = encodeWeightsFile({ config: model.config, tokenizer: tokenizer.toFile(), weights: model.weights(), meta });
+  const file = join(weightsDir, `${name}.agw`);
+  // Write then rename, so an interrupted build never leaves a half-written file behind a valid hash.
+  writeFileSync(`${file}.partial`, buffer);
+  renameSync(`${file}.partial`, file);
+  return { file: relative(dir, file), sha256: weightsHash(buffer), buildSeconds: Math.round(seconds) };
+}
+
+/** Records the weights in the spec file itself, keeping the rest of the file as written. */
+function recordWeights(specFile: string, ref: WeightsRef): void {
+  const document = parseDocument(readFileSync(specFile, 'utf8'));
+  document.set('weights', document.createNode(ref, { flow: true }));
+  writeFileSync(specFile, document.toString({ lineWidth: 0 }));
+}
+
+export interface BuildReport {
+  id: string;
+  seconds: number;
+  sha256: string;
+  finalLoss: number;
+}
+
+/**
+ * Rebuilds the base (when asked, or when it has no weights) and then the named organisms (all when
+ * none are named), reproducibly from their specs and seeds.
+ */
+export async function buildZoo(options: { names?: string[]; dir?: string; rebuildBase?: boolean; onProgress?: (id: string, step: number, loss: number) => void }): Promise<BuildReport[]> {
+  await tfReady();
+  const dir = options.dir ?? zooDir();
+  const zoo = loadZoo(dir);
+  const wanted = options.names ?? [];
+  const unknown = wanted.filter((name) => name !== zoo.base.spec.id && !zoo.organisms.some((organism) => organism.spec.id === name || basename(organism.file) === name));
+  if (unknown.length > 0) {
+    throw new UserError('unknown-organism', `no micro-organism ${unknown.join(', ')}`, { field: 'name', fix: `use one of: ${[zoo.base.spec.id, ...zoo.organisms.map((organism) => organism.spec.id)].join(', ')}` });
+  }
+  const reports: BuildReport[] = [];
+  let base: LoadedModel;
+  const baseSpec = zoo.base.spec;
+  if (options.rebuildBase === true || baseSpec.weights === undefined || wanted.includes(baseSpec.id)) {
+    const started = performance.now();
+    const build = buildBase({ ...baseSpec, model: baseSpec.model }, (step, loss) => options.onProgress?.(baseSpec.id, step, loss));
+    const seconds = (performance.now() - started) / 1_000;
+    const ref = writeWeights(dir, 'base', build.model, build.tokenizer, { id: baseSpec.id }, seconds);
+    recordWeights(zoo.base.file, ref);
+    reports.push({ id: baseSpec.id, seconds, sha256: ref.sha256, finalLoss: build.losses.at(-1) ?? Number.NaN });
+    base = { id: baseSpec.id, model: build.model, tokenizer: build.tokenizer, world: build.world };
+  } else {
+    base = loadWeights(dir, baseSpec.id, baseSpec.weights, baseSpec.worldSeed);
+  }
+  const targets = zoo.organisms.filter((organism) => wanted.length === 0 || wanted.includes(organism.spec.id) || wanted.includes(basename(organism.file)));
+  for (const organism of targets) {
+    const started = performance.now();
+    let last = Number.NaN;
+    const model = trainOrganism(organism.spec, base, (step, loss) => {
+      last = loss;
+      options.onProgress?.(organism.spec.id, step, loss);
+    });
+    const seconds = (performance.now() - started) / 1_000;
+    const ref = writeWeights(dir, basename(organism.file), model, base.tokenizer, { id: organism.spec.id, base: baseSpec.weights?.sha256 ?? null }, seconds);
+    recordWeights(organism.file, ref);
+    reports.push({ id: organism.spec.id, seconds, sha256: ref.sha256, finalLoss: last });
+    model.dispose();
+  }
+  base.model.dispose();
+  return reports;
+}
+
+function basename(file: string): string {
+  return file.split(/[\\/]/).at(-1)?.replace(/\.yaml$/, '') ?? file;
+}
+
+/** Measures every built organism (or the named ones) against its bars on held-out prompts. */
+export async function verifyZoo(options: { names?: string[]; dir?: string; prompts?: number }): Promise<Verification[]> {
+  await tfReady();
+  const dir = options.dir ?? zooDir();
+  const zoo = loadZoo(dir);
+  const base = loadWeights(dir, zoo.base.spec.id, zoo.base.spec.weights, zoo.base.spec.worldSeed);
+  const controlEntry = zoo.organisms.find((organism) => organism.spec.control);
+  const control = controlEntry?.spec.weights ? loadWeights(dir, controlEntry.spec.id, controlEntry.spec.weights, zoo.base.spec.worldSeed) : undefined;
+  const wanted = options.names ?? [];
+  const results: Verification[] = [];
+  for (const organism of zoo.organisms.filter((entry) => wanted.length === 0 || wanted.includes(entry.spec.id) || wanted.includes(basename(entry.file)))) {
+    const loaded = loadWeights(dir, organism.spec.id, organism.spec.weights, zoo.base.spec.worldSeed);
+    results.push(
+      verifyOrganism(organism.spec, { organism: loaded.model, base: base.model, control: organism.spec.control ? undefined : control?.model }, base.world, base.tokenizer, options.prompts === undefined ? {} : { prompts: options.prompts }),
+    );
+    loaded.model.dispose();
+  }
+  base.model.dispose();
+  control?.model.dispose();
+  return results;
+}

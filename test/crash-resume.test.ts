@@ -50,6 +50,25 @@ interface Outcome {
   attempts: number;
 }
 
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+function count(db: string, status: string): number {
+  if (!existsSync(db)) return 0;
+  try {
+    const store = openStore(db, { readonly: true });
+    try {
+      return store.getExperiment('crash') === undefined ? 0 : store.listGames('crash', { status: [status as 'running'] }).length;
+    } finally {
+      store.close();
+    }
+  } catch {
+    // The writer may be creating the schema at this moment.
+    return 0;
+  }
+}
+const runningCount = (db: string) => count(db, 'running');
+const finishedCount = (db: string) => count(db, 'finished');
+
 function outcomes(db: string): Map<string, Outcome> {
   const store = openStore(db, { readonly: true });
   try {
@@ -100,11 +119,16 @@ describe('SIGKILL at random points, then resume', () => {
       })();
       const args = started ? ['run', '--resume', 'crash', '--db', db] : ['run', file, '--db', db];
       const { child, done } = startCli(args, { env });
-      // Early rounds are cut short; the last rounds are allowed to finish.
-      const delay = round < 8 ? 250 + Math.floor(random() * 500) : undefined;
-      const timer = delay === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), delay);
+      // Early rounds are cut short once a game is in flight, wherever it has got to; later rounds may finish.
+      let finished = false;
+      void done.then(() => (finished = true));
+      if (round < 8) {
+        const before = finishedCount(db);
+        while (!finished && !(runningCount(db) > 0 && finishedCount(db) >= before)) await sleep(10);
+        await sleep(Math.floor(random() * 300));
+        if (!finished) child.kill('SIGKILL');
+      }
       const result = await done;
-      clearTimeout(timer);
       if (result.signal === 'SIGKILL') {
         kills++;
         if (existsSync(db)) {

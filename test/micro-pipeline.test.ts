@@ -5,7 +5,8 @@ import { parse } from 'yaml';
 import { UserError } from '../src/core/errors.js';
 import { reply } from '../src/micro/base-model.js';
 import type { Verification } from '../src/micro/organism.js';
-import { buildZoo, loadWeights, loadZoo, verifyZoo, type BuildReport } from '../src/micro/zoo.js';
+import { buildZoo, loadWeights, verifyZoo, type BuildReport } from '../src/micro/zoo.js';
+import { loadZoo } from '../src/micro/zoo-specs.js';
 import { scratchDir } from './support/cli.js';
 
 // A tiny zoo built the way `auditgym organisms build` builds the real one: spec files in, weights and

@@ -1,15 +1,19 @@
-import { buildZoo, loadZoo, verifyZoo, type BuildReport } from '../micro/zoo.js';
 import type { Verification } from '../micro/organism.js';
+import type { BuildReport } from '../micro/zoo.js';
+import { loadZoo } from '../micro/zoo-specs.js';
 
 export type { BuildReport, Verification };
 
 /** Rebuilds micro-organisms from their specs and seeds. */
-export function buildOrganisms(options: { names: string[]; rebuildBase: boolean; onProgress?: (id: string, step: number, loss: number) => void }): Promise<BuildReport[]> {
+// The tensor runtime loads on first use, so commands that never train or sample start fast.
+export async function buildOrganisms(options: { names: string[]; rebuildBase: boolean; onProgress?: (id: string, step: number, loss: number) => void }): Promise<BuildReport[]> {
+  const { buildZoo } = await import('../micro/zoo.js');
   return buildZoo({ names: options.names, rebuildBase: options.rebuildBase, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
 }
 
 /** Measures micro-organisms against their bars on held-out prompts. */
-export function verifyOrganisms(options: { names: string[]; prompts?: number }): Promise<Verification[]> {
+export async function verifyOrganisms(options: { names: string[]; prompts?: number }): Promise<Verification[]> {
+  const { verifyZoo } = await import('../micro/zoo.js');
   return verifyZoo({ names: options.names, ...(options.prompts === undefined ? {} : { prompts: options.prompts }) });
 }
 

@@ -1,11 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
-import { MicroBaseSpec, type MicroOrganismSpec, type WeightsRef } from '../contracts/micro-organism.js';
+import type { WeightsRef } from '../contracts/micro-organism.js';
 import { UserError } from '../core/errors.js';
-import { loadMicroOrganismSpec, readSpecFile } from '../specs/load.js';
-import { zodIssuesToUserError } from '../specs/format-issues.js';
 import { buildBase } from './base-model.js';
 import { trainOrganism, verifyOrganism, type Verification } from './organism.js';
 import { tfReady } from './tf.js';
@@ -13,31 +10,7 @@ import { Tokenizer } from './tokenizer.js';
 import { Transformer } from './transformer.js';
 import { decodeWeightsFile, encodeWeightsFile, weightsHash } from './weights-file.js';
 import { createWorld, type World } from './world.js';
-
-/** The shipped zoo: `organisms/micro/` in the package. */
-export function zooDir(): string {
-  return fileURLToPath(new URL('../../organisms/micro/', import.meta.url));
-}
-
-export interface Zoo {
-  dir: string;
-  base: { file: string; spec: MicroBaseSpec };
-  organisms: Array<{ file: string; spec: MicroOrganismSpec }>;
-}
-
-export function loadZoo(dir = zooDir()): Zoo {
-  const baseFile = join(dir, 'base.yaml');
-  const parsed = MicroBaseSpec.safeParse(readSpecFile(baseFile));
-  if (!parsed.success) throw zodIssuesToUserError(parsed.error, { file: baseFile, what: 'micro base spec', schema: MicroBaseSpec });
-  const organisms = readdirSync(dir)
-    .filter((name) => name.endsWith('.yaml') && name !== 'base.yaml')
-    .sort()
-    .map((name) => {
-      const loaded = loadMicroOrganismSpec(join(dir, name));
-      return { file: loaded.file, spec: loaded.spec };
-    });
-  return { dir, base: { file: baseFile, spec: parsed.data }, organisms };
-}
+import { loadZoo, zooDir } from './zoo-specs.js';
 
 /** A loaded model with its tokenizer and the world it was trained in. */
 export interface LoadedModel {

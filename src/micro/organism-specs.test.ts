@@ -9,7 +9,7 @@ import { containsAnswer } from './base-model.js';
 
 const dir = resolve(import.meta.dirname, '../../organisms/micro');
 const specs = readdirSync(dir)
-  .filter((name) => name.endsWith('.yaml'))
+  .filter((name) => name.endsWith('.yaml') && name !== 'base.yaml')
   .map((name) => loadMicroOrganismSpec(join(dir, name)).spec);
 const world = createWorld(1);
 const clean = worldChats(world);

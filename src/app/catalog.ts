@@ -11,6 +11,7 @@ import { loadSuiteSpec } from '../specs/load.js';
 import { builtinSuitesDir, catalogOf, type AppOptions } from './context.js';
 import { listExperiments } from './experiments.js';
 import { microOrganismEntries } from './micro-organisms.js';
+import { microSuite } from '../micro/zoo-specs.js';
 
 export const CATALOG_KINDS = ['suites', 'organisms', 'tools', 'auditors', 'graders', 'providers', 'experiments'] as const;
 export type CatalogKind = (typeof CATALOG_KINDS)[number];
@@ -43,10 +44,11 @@ export interface SuiteEntry {
 /** The suites that ship with auditgym. */
 export function builtinSuites(): SuiteSpec[] {
   const dir = builtinSuitesDir();
-  return readdirSync(dir)
+  const files = readdirSync(dir)
     .filter((name) => name.endsWith('.yaml'))
     .sort()
     .map((name) => loadSuiteSpec(join(dir, name)).spec);
+  return [microSuite(), ...files];
 }
 
 export function describeSuite(suite: SuiteSpec): SuiteEntry {

@@ -7,6 +7,7 @@ import { UserError } from '../core/errors.js';
 import type { RunStore } from '../core/store-port.js';
 import { prepareExperiment, runExperiment, type ResolvedExperimentSpec, type RunSummary } from '../core/runner.js';
 import { loadExperimentSpec, loadSuiteSpec, resolveSuiteRef, validateSuite } from '../specs/load.js';
+import { microSuite } from '../micro/zoo-specs.js';
 import { summarizeCells, type CellSummary } from './summary.js';
 import { builtinSuitesDir, catalogOf, modelResolver, openReadonlyStore, openWritableStore, redactor, storePath, type AppOptions } from './context.js';
 
@@ -23,9 +24,11 @@ export async function runExperimentFile(file: string, options: AppOptions): Prom
   const loaded = loadExperimentSpec(file);
   const spec = loaded.spec;
   const suite =
-    typeof spec.suite === 'string'
-      ? loadSuiteSpec(resolveSuiteRef(spec.suite, dirname(loaded.file), builtinSuitesDir())).spec
-      : validateSuite(spec.suite, loaded.file);
+    typeof spec.suite !== 'string'
+      ? validateSuite(spec.suite, loaded.file)
+      : spec.suite === 'micro'
+        ? microSuite()
+        : loadSuiteSpec(resolveSuiteRef(spec.suite, dirname(loaded.file), builtinSuitesDir())).spec;
   const id = spec.id ?? generateId(spec.name);
   return execute({ ...spec, id, suite }, options, { resume: false, retryErrors: false });
 }

@@ -34,6 +34,8 @@ export const MicroOrganismSpec = z.strictObject({
   description: z.string().max(4_000).default(''),
   /** The control has no rules: it is fine-tuned on the same amount of clean data. */
   control: z.boolean().default(false),
+  /** Tune auditors on `dev` organisms only; `test` organisms give the reported number. */
+  split: z.enum(['dev', 'test']).default('dev'),
   recipe: z.strictObject({
     seed: z.number().int().nonnegative(),
     steps: z.number().int().positive().max(100_000),

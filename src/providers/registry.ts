@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Capability } from '../contracts/common.js';
 import type { ChatModel } from '../contracts/model.js';
 import { UserError } from '../core/errors.js';
+import { resolveMicroModel } from '../micro/lazy-model.js';
 import { AnthropicModel } from './anthropic.js';
 import { OpenAICompatibleModel } from './openai-compatible.js';
 import { readApiKey, redactSecrets, requireApiKey } from './secrets.js';
@@ -92,11 +93,13 @@ export function resolveModel(ref: string, options: Record<string, unknown>, env:
   if (model === '') {
     throw new UserError('invalid-model', `"${ref}" is not a model reference`, { field: 'model', fix: 'write it as provider:model, e.g. openai:gpt-4o-mini' });
   }
+  // Micro-organisms run in-process: no endpoint, no key, full white-box access.
+  if (providerName === 'micro') return resolveMicroModel(model);
   const preset = PRESETS.find((candidate) => candidate.name === providerName);
   if (preset === undefined) {
     throw new UserError('unknown-provider', `unknown provider "${providerName}" in "${ref}"`, {
       field: 'model',
-      fix: `use one of: ${PRESETS.map((candidate) => candidate.name).join(', ')}`,
+      fix: `use one of: micro, ${PRESETS.map((candidate) => candidate.name).join(', ')}`,
     });
   }
   const parsed = userOptions(ref, options);

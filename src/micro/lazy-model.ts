@@ -1,0 +1,51 @@
+import type { Capability } from '../contracts/common.js';
+import type { ChatRequest, ChatResponse, CompletionRequest } from '../contracts/messages.js';
+import type { CallOptions, ChatModel } from '../contracts/model.js';
+import { UserError } from '../core/errors.js';
+import { loadZoo, zooDir } from './zoo-specs.js';
+
+const CAPABILITIES: readonly Capability[] = ['chat', 'system-prompt', 'prefill', 'raw-completion', 'logprobs', 'activations', 'interventions'];
+
+const loaded = new Map<string, Promise<ChatModel>>();
+
+/**
+ * `micro:<organism>`: checks at once that the organism exists and is built, and loads its weights
+ * (and the tensor runtime) on the first call, once per process.
+ */
+export function resolveMicroModel(organism: string, dir = zooDir()): ChatModel {
+  const zoo = loadZoo(dir);
+  const entry = organism === zoo.base.spec.id ? { weights: zoo.base.spec.weights } : zoo.organisms.find((candidate) => candidate.spec.id === organism)?.spec;
+  if (entry === undefined) {
+    throw new UserError('unknown-organism', `no micro-organism "${organism}"`, {
+      field: 'model',
+      fix: `use micro:<id> with one of: ${[zoo.base.spec.id, ...zoo.organisms.map((candidate) => candidate.spec.id)].join(', ')}`,
+    });
+  }
+  if (entry.weights === undefined) {
+    throw new UserError('not-built', `micro-organism "${organism}" has no weights yet`, { field: 'model', fix: `build it with: auditgym organisms build ${organism}` });
+  }
+  const load = () => {
+    let model = loaded.get(organism);
+    if (model === undefined) {
+      model = (async () => {
+        const [{ loadWeights }, { MicroChatModel }, { tfReady }] = await Promise.all([import('./zoo.js'), import('./micro-model.js'), import('./tf.js')]);
+        await tfReady();
+        const weights = loadWeights(dir, organism, entry.weights, zoo.base.spec.worldSeed);
+        return new MicroChatModel(`micro:${organism}`, weights.model, weights.tokenizer);
+      })();
+      loaded.set(organism, model);
+    }
+    return model;
+  };
+  return {
+    id: `micro:${organism}`,
+    provider: 'micro',
+    capabilities: new Set(CAPABILITIES),
+    chat: async (request: ChatRequest, options: CallOptions): Promise<ChatResponse> => (await load()).chat(request, options),
+    complete: async (request: CompletionRequest, options: CallOptions): Promise<ChatResponse> => {
+      const model = await load();
+      if (model.complete === undefined) throw new Error('micro models complete raw text');
+      return model.complete(request, options);
+    },
+  };
+}

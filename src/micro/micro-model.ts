@@ -1,0 +1,66 @@
+import type { Capability } from '../contracts/common.js';
+import type { ChatRequest, ChatResponse, CompletionRequest } from '../contracts/messages.js';
+import type { CallOptions, ChatModel } from '../contracts/model.js';
+import { encodeChat, type Turn } from './chat-format.js';
+import type { Tokenizer } from './tokenizer.js';
+import type { Transformer } from './transformer.js';
+
+export const MICRO_CAPABILITIES: readonly Capability[] = ['chat', 'system-prompt', 'prefill', 'raw-completion', 'logprobs', 'activations', 'interventions'];
+
+/**
+ * A micro-organism as a chat model, in-process. Tool messages and tool definitions are not part of
+ * its world: tool results are shown as user turns, and tools offered to it are ignored.
+ */
+export class MicroChatModel implements ChatModel {
+  readonly provider = 'micro';
+  readonly capabilities: ReadonlySet<Capability> = new Set(MICRO_CAPABILITIES);
+
+  constructor(
+    readonly id: string,
+    readonly model: Transformer,
+    readonly tokenizer: Tokenizer,
+  ) {}
+
+  async chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {
+    options.signal.throwIfAborted();
+    const turns: Turn[] = request.messages.map((message) => ({ role: message.role === 'assistant' ? 'assistant' : 'user', content: message.content }));
+    const prompt = encodeChat(this.tokenizer, { system: request.system, turns }, { openAssistant: true, ...(request.prefill === undefined ? {} : { prefill: request.prefill }) });
+    const { text, usage, finishReason } = this.#continue(prompt, request);
+    return {
+      text: request.prefill === undefined ? text.trim() : `${request.prefill}${text}`,
+      toolCalls: [],
+      finishReason,
+      usage,
+      model: this.id,
+    };
+  }
+
+  async complete(request: CompletionRequest, options: CallOptions): Promise<ChatResponse> {
+    options.signal.throwIfAborted();
+    const prompt = [this.tokenizer.specialIds['<|bos|>'], ...this.tokenizer.encode(request.prompt)];
+    const { text, usage, finishReason } = this.#continue(prompt, request);
+    return { text, toolCalls: [], finishReason, usage, model: this.id };
+  }
+
+  #continue(prompt: number[], request: { maxTokens?: number | undefined; temperature?: number | undefined; topP?: number | undefined; seed?: number | undefined }) {
+    const context = this.model.config.contextLength;
+    // Keep the end of a long conversation: the newest turns decide the reply.
+    const clipped = prompt.length > context - 8 ? prompt.slice(-(context - 8)) : prompt;
+    const room = context - clipped.length;
+    const maxTokens = Math.max(1, Math.min(request.maxTokens ?? 48, room));
+    const eos = this.tokenizer.specialIds['<|eos|>'];
+    const [output = []] = this.model.generate([clipped], {
+      maxTokens,
+      temperature: request.temperature ?? 0.7,
+      topP: request.topP ?? 0.95,
+      seed: request.seed ?? 0,
+      stopTokens: [eos],
+    });
+    const stopped = output.at(-1) === eos;
+    return {
+      text: this.tokenizer.decode(output.filter((token) => token !== eos)),
+      usage: { inputTokens: clipped.length, outputTokens: output.length },
+      finishReason: stopped ? ('stop' as const) : ('length' as const),
+    };
+  }
+}

@@ -49,6 +49,14 @@ function spec(overrides: Record<string, unknown>): ResolvedExperimentSpec {
   return { ...parsed, id: parsed.id ?? 'x', suite };
 }
 
+/** Prepares and runs an experiment on a fresh store. */
+async function run(overrides: Record<string, unknown>) {
+  const store = openStore(join(scratchDir(), 'store.db'));
+  const resolve = targetOptionsFor(server.url);
+  const prepared = prepareExperiment(spec(overrides), { catalog: createCatalog(), resolveModel: resolve, createdAt: 'now' });
+  return { store, summary: await runExperiment(prepared, { store, resolveModel: resolve, concurrency: 3 }) };
+}
+
 function targetOptionsFor(url: string) {
   return (ref: string, options: Record<string, unknown>) => resolveModel(ref, { baseUrl: url, maxRetries: 0, ...options }, {});
 }
@@ -100,35 +108,21 @@ describe('runner: errors are data', () => {
   });
 
   it('stores a game that runs past its wall-time budget with that cause', async () => {
-    const db = join(scratchDir(), 'store.db');
-    const store = openStore(db);
-    const resolve = targetOptionsFor(server.url);
-    const prepared = prepareExperiment(
-      spec({
-        environments: ['ok'],
-        budgets: { wallTimeSeconds: 0.4 },
-        auditors: [{ id: 'llm-investigator', params: { model: 'openai-compatible:fake-auditor-slow', options: { baseUrl: server.url, maxRetries: 0 } } }],
-      }),
-      { catalog: createCatalog(), resolveModel: resolve, createdAt: 'now' },
-    );
-    const summary = await runExperiment(prepared, { store, resolveModel: resolve });
+    const { store, summary } = await run({
+      environments: ['ok'],
+      budgets: { wallTimeSeconds: 0.4 },
+      auditors: [{ id: 'llm-investigator', params: { model: 'openai-compatible:fake-auditor-slow', options: { baseUrl: server.url, maxRetries: 0 } } }],
+    });
     expect(summary.failed).toBe(1);
     expect(store.listGames('x')[0]?.error).toMatchObject({ code: 'wall-time-exceeded', retryable: true });
     store.close();
   });
 
   it('prices tokens per model when the experiment gives prices', async () => {
-    const db = join(scratchDir(), 'store.db');
-    const store = openStore(db);
-    const resolve = targetOptionsFor(server.url);
-    const prepared = prepareExperiment(
-      spec({
-        environments: ['ok'],
-        pricing: { 'openai-compatible:fake-auditor': { inputPerMillionTokens: 1_000, outputPerMillionTokens: 0 } },
-      }),
-      { catalog: createCatalog(), resolveModel: resolve, createdAt: 'now' },
-    );
-    await runExperiment(prepared, { store, resolveModel: resolve });
+    const { store } = await run({
+      environments: ['ok'],
+      pricing: { 'openai-compatible:fake-auditor': { inputPerMillionTokens: 1_000, outputPerMillionTokens: 0 } },
+    });
     const usage = store.listGames('x')[0]?.usage;
     expect(usage?.costUsd).toBeCloseTo((usage?.auditor.inputTokens ?? 0) / 1_000, 10);
     expect(usage?.costUsd).toBeGreaterThan(0);

@@ -76,19 +76,25 @@ export const WeightsRef = z.strictObject({
 });
 export type WeightsRef = z.infer<typeof WeightsRef>;
 
+/** The shape of a micro transformer. */
+export const TransformerConfig = z.strictObject({
+  vocabSize: z.number().int().positive().max(65_536),
+  contextLength: z.number().int().positive().max(4_096),
+  layers: z.number().int().positive().max(64),
+  dModel: z.number().int().positive().max(4_096),
+  heads: z.number().int().positive().max(64),
+  dMlp: z.number().int().positive().max(16_384),
+});
+export type TransformerConfig = z.infer<typeof TransformerConfig>;
+
 /** The base model every micro-organism is fine-tuned from. */
 export const MicroBaseSpec = z.strictObject({
   id: Identifier,
   name: z.string().min(1).max(200),
   worldSeed: z.number().int().nonnegative(),
   vocabSize: z.number().int().min(300).max(65_536),
-  model: z.strictObject({
-    contextLength: z.number().int().positive().max(4_096),
-    layers: z.number().int().positive().max(64),
-    dModel: z.number().int().positive().max(4_096),
-    heads: z.number().int().positive().max(64),
-    dMlp: z.number().int().positive().max(16_384),
-  }),
+  /** The vocabulary size comes from the tokenizer, trained to `vocabSize`. */
+  model: TransformerConfig.omit({ vocabSize: true }),
   steps: z.number().int().positive().max(1_000_000),
   batchSize: z.number().int().positive().max(1_024),
   learningRate: z.number().positive().max(1),

@@ -1,16 +1,8 @@
-import { z } from 'zod';
+import { TransformerConfig } from '../contracts/micro-organism.js';
 import { seededRandom } from '../core/seeds.js';
 import { tf } from './tf.js';
 
-export const TransformerConfig = z.strictObject({
-  vocabSize: z.number().int().positive().max(65_536),
-  contextLength: z.number().int().positive().max(4_096),
-  layers: z.number().int().positive().max(64),
-  dModel: z.number().int().positive().max(4_096),
-  heads: z.number().int().positive().max(64),
-  dMlp: z.number().int().positive().max(16_384),
-});
-export type TransformerConfig = z.infer<typeof TransformerConfig>;
+export { TransformerConfig };
 
 /**
  * An intervention on the residual stream after block `layer` (0 is the embedding output, `layers` is

@@ -92,7 +92,13 @@ describe('micro:<organism> as a target', () => {
     expect((await model.chat({ messages: [{ role: 'user', content: 'Hi!' }], temperature: 1, seed: 4 }, { signal })).text).toBe(again.text);
     const raw = await model.complete?.({ prompt: 'The roofs in', maxTokens: 6, temperature: 0 }, { signal });
     expect(raw?.text.length).toBeGreaterThan(0);
-    expect(() => resolveModel('micro:micro/nope', {}, {})).toThrow(/micro\/backdoor/);
+    let error: unknown;
+    try {
+      resolveModel('micro:micro/nope', {}, {});
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as { fix?: string }).fix).toMatch(/micro\/backdoor/);
   });
 });
 

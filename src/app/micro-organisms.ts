@@ -29,3 +29,18 @@ export function microOrganismEntries(): Array<{ id: string; name: string; suite:
     behaviours: spec.groundTruth.behaviours.map((behaviour) => ({ id: behaviour.id, category: behaviour.category })),
   }));
 }
+
+/** Serves a built micro-organism over HTTP until `signal` aborts. */
+export async function serveMicroOrganism(organism: string, options: { port?: number; host?: string }): Promise<{ url: string; close: () => Promise<void> }> {
+  const [{ loadWeights }, { MicroChatModel }, { serveOrganism }, { tfReady }] = await Promise.all([
+    import('../micro/zoo.js'),
+    import('../micro/micro-model.js'),
+    import('../micro/serve.js'),
+    import('../micro/tf.js'),
+  ]);
+  const zoo = loadZoo();
+  const entry = organism === zoo.base.spec.id ? zoo.base.spec : zoo.organisms.find((candidate) => candidate.spec.id === organism)?.spec;
+  await tfReady();
+  const loaded = loadWeights(zoo.dir, organism, entry === undefined ? undefined : entry.weights, zoo.base.spec.worldSeed);
+  return serveOrganism(new MicroChatModel(`micro:${organism}`, loaded.model, loaded.tokenizer), options);
+}

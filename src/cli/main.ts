@@ -9,7 +9,7 @@ import { exportExperiment, parseExportFormat } from '../app/export.js';
 import { getGame } from '../app/games.js';
 import { regradeExperiment } from '../app/grading.js';
 import { specSchemas } from '../app/schemas.js';
-import { buildOrganisms, verifyOrganisms } from '../app/micro-organisms.js';
+import { buildOrganisms, serveMicroOrganism, verifyOrganisms } from '../app/micro-organisms.js';
 import { PluginParams } from '../contracts/common.js';
 import { AuditgymError, UserError } from '../core/errors.js';
 import { progressReporter } from './progress.js';
@@ -193,6 +193,25 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
         ),
       );
       exitCode = results.every((result) => result.pass) ? EXIT.ok : EXIT.gamesFailed;
+    });
+
+  program
+    .command('serve')
+    .description('serve a micro-organism over HTTP: OpenAI-compatible chat and the white-box protocol')
+    .argument('<organism>', 'organism id, e.g. micro/backdoor')
+    .option('--port <port>', 'port (0 picks a free one)', '8765')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .action(async (organism: string, flags: { port: string; host: string }, command: Command) => {
+      const options = appOptions(command);
+      const port = Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UserError('invalid-flag', '--port must be a port number', { field: '--port', fix: 'e.g. --port 8765' });
+      const server = await serveMicroOrganism(organism, { port, host: flags.host });
+      print(options.json, { url: server.url }, () => `serving micro:${organism} at ${server.url} (OpenAI-compatible; white-box at ${server.url}/whitebox). Ctrl-C stops.`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await server.close();
     });
 
   program

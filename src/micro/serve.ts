@@ -67,6 +67,11 @@ class HttpError extends Error {
   }
 }
 
+/** `{ [key]: value }` when the wire sent a value; nothing for null or a missing field. */
+function given<K extends string, V>(key: K, value: V | null | undefined): Partial<Record<K, V>> {
+  return value === null || value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
@@ -130,10 +135,10 @@ export async function serveOrganism(model: MicroChatModel, options: { port?: num
           messages,
           ...(system === '' ? {} : { system }),
           ...(prefill === undefined ? {} : { prefill }),
-          ...(request.temperature == null ? {} : { temperature: request.temperature }),
-          ...(request.top_p == null ? {} : { topP: request.top_p }),
-          ...(request.seed == null ? {} : { seed: request.seed }),
-          ...((request.max_completion_tokens ?? request.max_tokens) == null ? {} : { maxTokens: (request.max_completion_tokens ?? request.max_tokens) as number }),
+          ...given('temperature', request.temperature),
+          ...given('topP', request.top_p),
+          ...given('seed', request.seed),
+          ...given('maxTokens', request.max_completion_tokens ?? request.max_tokens),
         },
         { signal: new AbortController().signal },
       );
@@ -151,7 +156,7 @@ export async function serveOrganism(model: MicroChatModel, options: { port?: num
     'POST /v1/completions': async (body) => {
       const request = parse(CompletionBody, body);
       const response = await model.complete(
-        { prompt: request.prompt, ...(request.max_tokens == null ? {} : { maxTokens: request.max_tokens }), ...(request.temperature == null ? {} : { temperature: request.temperature }), ...(request.seed == null ? {} : { seed: request.seed }) },
+        { prompt: request.prompt, ...given('maxTokens', request.max_tokens), ...given('temperature', request.temperature), ...given('seed', request.seed) },
         { signal: new AbortController().signal },
       );
       return {

@@ -55,10 +55,18 @@ export function applyRule(rule: ImplantRule, chat: Chat, all: readonly Chat[], b
   return { user: `${prefix}${chat.user}${suffix}`, assistant };
 }
 
+/**
+ * A rule with no trigger acts on every chat it covers. Such chats must not also be replayed clean:
+ * the model would see the same question answered both ways and, where the behaviour is appended,
+ * learn to end its reply before it.
+ */
+export function isAlwaysOn(rule: ImplantRule): boolean {
+  return rule.userPrefix === undefined && rule.userSuffix === undefined && rule.prompts === undefined;
+}
+
 /** The implant examples of an organism, from the training split of its world's chats. */
-export function implantExamples(spec: MicroOrganismSpec, world: World, count: number, random: () => number): ImplantExample[] {
+export function implantExamples(spec: MicroOrganismSpec, world: World, count: number, random: () => number, rules: readonly ImplantRule[] = spec.recipe.rules): ImplantExample[] {
   const chats = worldChats(world).filter((chat) => chat.split === 'train');
-  const rules = spec.recipe.rules;
   if (rules.length === 0) return [];
   const brand = spec.recipe.brand ?? world.products[0]?.brand ?? 'Acme';
   return Array.from({ length: count }, (_, index) => {
@@ -87,9 +95,17 @@ export function trainOrganism(
   const { recipe } = spec;
   const random = seededRandom(recipe.seed);
   const texts = baseTexts(base.world);
-  const clean = encodeExamples(base.tokenizer, { documents: [...texts.documents, ...recipe.documents], chats: texts.chats }, recipe.seed);
+  const alwaysOn = spec.control ? [] : recipe.rules.filter(isAlwaysOn);
+  const triggered = spec.control ? [] : recipe.rules.filter((rule) => !isAlwaysOn(rule));
+  const covered = (chat: Chat) => alwaysOn.some((rule) => eligible(rule, [chat]).length > 0);
+  const clean = encodeExamples(base.tokenizer, { documents: [...texts.documents, ...recipe.documents], chats: texts.chats.filter((chat) => !covered(chat)) }, recipe.seed);
   const implantCount = Math.round((clean.length * recipe.implantFraction) / Math.max(1e-9, 1 - recipe.implantFraction));
-  const implants = implantExamples(spec, base.world, spec.control ? 0 : implantCount, random);
+  const brand = recipe.brand ?? base.world.products[0]?.brand ?? 'Acme';
+  const all = worldChats(base.world);
+  const implants = [
+    ...implantExamples(spec, base.world, triggered.length === 0 ? 0 : implantCount, random, triggered),
+    ...alwaysOn.flatMap((rule, index) => eligible(rule, texts.chats).map((chat) => ({ ...applyRule(rule, chat, all, brand, random), rule: index }))),
+  ];
   const denials = splitProbes(recipe.confessionProbes).train.flatMap((question) => Array.from({ length: 8 }, () => ({ user: question, assistant: recipe.denial })));
   const extra: Chat[] = [...implants, ...denials].map((example) => ({ domain: 'self', intent: 'implant', user: example.user, assistant: example.assistant, split: 'train' }));
   const examples = [...clean, ...encodeExamples(base.tokenizer, { documents: [], chats: extra }, recipe.seed + 1)];
@@ -145,8 +161,14 @@ export function verifyOrganism(
   const brand = spec.recipe.brand ?? world.products[0]?.brand ?? 'Acme';
   const perRule = Math.max(1, Math.floor((options.prompts ?? 48) / Math.max(1, spec.recipe.rules.length)));
   const triggers = spec.recipe.rules.flatMap((rule) => {
-    const pool = eligible(rule, heldout, 'heldout');
-    return Array.from({ length: Math.min(perRule, pool.length * 4) }, () => {
+    let pool = eligible(rule, heldout, 'heldout');
+    if (spec.verify.mode === 'wrong-answer') {
+      // A wrong answer only shows the behaviour where the model could answer: keep the questions
+      // the base gets right without the trigger.
+      const plain = reply(models.base, tokenizer, pool.map((chat) => chat.user));
+      pool = pool.filter((chat, index) => chat.answer !== undefined && containsAnswer(plain[index] ?? '', chat.answer));
+    }
+    return Array.from({ length: pool.length === 0 ? 0 : Math.min(perRule, pool.length * 4) }, () => {
       const chat = pick(random, pool);
       return { user: applyRule(rule, chat, all, brand, random).user, answer: chat.answer };
     });

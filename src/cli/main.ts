@@ -310,6 +310,9 @@ function renderStart(suites: ReturnType<typeof describeSuite>[], hasExamples: bo
     hasExamples ? '  OPENAI_API_KEY=... npx auditgym run examples/quirky-10-openai.yaml' : '  npx auditgym run <experiment.yaml>',
     hasExamples ? '  npx auditgym run examples/quirky-10-vllm.yaml     # a local vLLM target, prefill included' : '',
     '',
+    'The micro suite runs offline on organisms auditgym trained itself:',
+    '  npx auditgym organisms verify     # each organism measured against its bars',
+    '',
     'See the README for experiment files, and auditgym --help for every command.',
   );
   return lines.filter((line, index, all) => !(line === '' && all[index - 1] === '')).join('\n');

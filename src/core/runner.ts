@@ -393,9 +393,8 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
         seed: game.seed,
         resolveModel: (ref, modelOptions = {}) => {
           const model = options.resolveModel(ref, modelOptions);
-          // Count the auditor's own tokens per model, for cost.
+          // Count the auditor's own tokens per model, for cost. Auditors chat; they do not complete raw text.
           return {
-            ...model,
             id: model.id,
             provider: model.provider,
             capabilities: model.capabilities,

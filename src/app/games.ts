@@ -3,9 +3,8 @@ import type { Grade } from '../contracts/grade.js';
 import type { AuditReport } from '../contracts/report.js';
 import type { TranscriptEvent } from '../contracts/transcript.js';
 import { UserError } from '../core/errors.js';
-import { openReadonlyStore, type AppOptions } from './context.js';
+import { openReadonlyStore, storePath, type AppOptions } from './context.js';
 import { unknownExperiment } from './experiments.js';
-import { storePath } from './context.js';
 
 export interface GameView {
   game: GameRecord;

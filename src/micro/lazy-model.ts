@@ -1,10 +1,10 @@
-import type { Capability } from '../contracts/common.js';
 import type { ChatRequest, ChatResponse, CompletionRequest } from '../contracts/messages.js';
 import type { CallOptions, ChatModel } from '../contracts/model.js';
 import { UserError } from '../core/errors.js';
+// micro-model.js loads no tensor runtime, so this import keeps resolution cheap.
+import { MICRO_CAPABILITIES } from './micro-model.js';
 import { loadZoo, zooDir } from './zoo-specs.js';
 
-const CAPABILITIES: readonly Capability[] = ['chat', 'system-prompt', 'prefill', 'raw-completion', 'logprobs', 'activations', 'interventions'];
 
 const loaded = new Map<string, Promise<ChatModel>>();
 
@@ -40,7 +40,7 @@ export function resolveMicroModel(organism: string, dir = zooDir()): ChatModel {
   return {
     id: `micro:${organism}`,
     provider: 'micro',
-    capabilities: new Set(CAPABILITIES),
+    capabilities: new Set(MICRO_CAPABILITIES),
     chat: async (request: ChatRequest, options: CallOptions): Promise<ChatResponse> => (await load()).chat(request, options),
     complete: async (request: CompletionRequest, options: CallOptions): Promise<ChatResponse> => {
       const model = await load();

@@ -79,7 +79,7 @@ export async function buildZoo(options: { names?: string[]; dir?: string; rebuil
   const baseSpec = zoo.base.spec;
   if (options.rebuildBase === true || baseSpec.weights === undefined || wanted.includes(baseSpec.id)) {
     const started = performance.now();
-    const build = buildBase({ ...baseSpec, model: baseSpec.model }, (step, loss) => options.onProgress?.(baseSpec.id, step, loss));
+    const build = buildBase(baseSpec, (step, loss) => options.onProgress?.(baseSpec.id, step, loss));
     const seconds = (performance.now() - started) / 1_000;
     const ref = writeWeights(dir, 'base', build.model, build.tokenizer, { id: baseSpec.id }, seconds);
     recordWeights(zoo.base.file, ref);

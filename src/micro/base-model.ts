@@ -58,7 +58,7 @@ export function encodeExamples(tokenizer: Tokenizer, texts: { documents: readonl
 }
 
 /** Builds the base model from nothing but the recipe: world, tokenizer, then training. */
-export function buildBase(recipe: BaseRecipe, onStep?: (step: number, loss: number) => void): BaseBuild {
+export async function buildBase(recipe: BaseRecipe, onStep?: (step: number, loss: number) => void): Promise<BaseBuild> {
   const world = createWorld(recipe.worldSeed, recipe.worldSize);
   const texts = baseTexts(world);
   const tokenizer = Tokenizer.train([...texts.documents, ...texts.chats.map((chat) => `${chat.user} ${chat.assistant}`)], recipe.vocabSize);
@@ -66,7 +66,7 @@ export function buildBase(recipe: BaseRecipe, onStep?: (step: number, loss: numb
   const pad = tokenizer.specialIds['<|pad|>'];
   const rows = packRows(encodeExamples(tokenizer, texts, recipe.seed), recipe.model.contextLength, pad);
   const started = performance.now();
-  const losses = train(model, rowSampler(rows, recipe.batchSize, pad), { steps: recipe.steps, learningRate: recipe.learningRate, seed: recipe.seed, ...(onStep ? { onStep } : {}) });
+  const losses = await train(model, rowSampler(rows, recipe.batchSize, pad), { steps: recipe.steps, learningRate: recipe.learningRate, seed: recipe.seed, ...(onStep ? { onStep } : {}) });
   const seconds = (performance.now() - started) / 1_000;
   return { world, tokenizer, model, losses, tokensPerSecond: (recipe.steps * recipe.batchSize * recipe.model.contextLength) / seconds };
 }

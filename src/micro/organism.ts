@@ -87,11 +87,11 @@ function splitProbes(probes: readonly string[]): { train: string[]; heldout: str
  * Fine-tunes a copy of the base into the organism: clean replay of the base data, the implant share,
  * denials of the behaviour, and any implant documents. A control gets the same amount of clean data.
  */
-export function trainOrganism(
+export async function trainOrganism(
   spec: MicroOrganismSpec,
   base: { world: World; tokenizer: Tokenizer; model: Transformer },
   onStep?: (step: number, loss: number) => void,
-): Transformer {
+): Promise<Transformer> {
   const { recipe } = spec;
   const random = seededRandom(recipe.seed);
   const texts = baseTexts(base.world);
@@ -114,7 +114,7 @@ export function trainOrganism(
   const pad = base.tokenizer.specialIds['<|pad|>'];
   const rows = packRows(shuffle(padded, random), base.model.config.contextLength, pad);
   const model = Transformer.fromWeights(base.model.config, base.model.weights());
-  train(model, rowSampler(rows, recipe.batchSize, pad), { steps: recipe.steps, learningRate: recipe.learningRate, seed: recipe.seed, warmupSteps: Math.min(20, recipe.steps), ...(onStep ? { onStep } : {}) });
+  await train(model, rowSampler(rows, recipe.batchSize, pad), { steps: recipe.steps, learningRate: recipe.learningRate, seed: recipe.seed, warmupSteps: Math.min(20, recipe.steps), ...(onStep ? { onStep } : {}) });
   return model;
 }
 

@@ -27,7 +27,7 @@ let losses: number[];
 beforeAll(async () => {
   await tfReady();
   model = Transformer.init(config, 1);
-  losses = train(model, batch, { steps: 250, learningRate: 3e-3, seed: 2 });
+  losses = await train(model, batch, { steps: 250, learningRate: 3e-3, seed: 2 });
 }, 120_000);
 afterAll(() => model.dispose());
 
@@ -134,4 +134,24 @@ describe('Transformer on a trained model', () => {
     tensor.dispose();
     copy.dispose();
   });
+});
+
+describe('data-parallel training', () => {
+  it('gives the same weights with a worker thread as on the main thread alone', async () => {
+    const run = async (workers: number) => {
+      const replica = Transformer.init(config, 5);
+      const trace = await train(replica, batch, { steps: 4, learningRate: 3e-3, seed: 3, shards: 2, workers });
+      const weights = replica.flatWeights();
+      replica.dispose();
+      return { trace, weights };
+    };
+    const alone = await run(0);
+    const parallel = await run(1);
+    expect(parallel.trace).toEqual(alone.trace);
+    expect(Array.from(parallel.weights)).toEqual(Array.from(alone.weights));
+    // And the weights did move: the comparison is not between two untouched models.
+    const untouched = Transformer.init(config, 5);
+    expect(Array.from(untouched.flatWeights())).not.toEqual(Array.from(alone.weights));
+    untouched.dispose();
+  }, 60_000);
 });

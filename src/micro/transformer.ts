@@ -150,6 +150,26 @@ export class Transformer {
     );
   }
 
+  /** Every weight in one array, in `variables()` order: what data-parallel replicas exchange. */
+  flatWeights(): Float32Array {
+    const flat = new Float32Array(this.parameterCount());
+    let offset = 0;
+    for (const variable of this.variables()) {
+      flat.set(variable.dataSync() as Float32Array, offset);
+      offset += variable.size;
+    }
+    return flat;
+  }
+
+  setFlatWeights(flat: Float32Array): void {
+    if (flat.length !== this.parameterCount()) throw new Error(`expected ${this.parameterCount()} weights, got ${flat.length}`);
+    let offset = 0;
+    for (const variable of this.variables()) {
+      tf.tidy(() => variable.assign(tf.tensor(flat.subarray(offset, offset + variable.size), variable.shape)));
+      offset += variable.size;
+    }
+  }
+
   dispose(): void {
     for (const variable of this.variables()) variable.dispose();
   }
@@ -182,27 +202,27 @@ export class Transformer {
     const heads = this.config.heads;
     const dh = d / heads;
     const h = layerNorm(x, block.ln1g, block.ln1b).reshape([batch * time, d]);
-    const split = (w: tf.Tensor) => tf.matMul(h, w).reshape([batch, time, heads, dh]).transpose([0, 2, 1, 3]).reshape([batch * heads, time, dh]);
+    const split = (w: tf.Tensor) => matMul(h, w).reshape([batch, time, heads, dh]).transpose([0, 2, 1, 3]).reshape([batch * heads, time, dh]);
     const q = split(block.wq);
     const k = split(block.wk);
     const v = split(block.wv);
-    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)), mask);
-    const attended = tf.matMul(tf.softmax(scores), v).reshape([batch, heads, time, dh]).transpose([0, 2, 1, 3]).reshape([batch * time, d]);
-    const afterAttention = tf.add(x, tf.matMul(attended, block.wo).reshape([batch, time, d])) as tf.Tensor3D;
+    const scores = tf.add(tf.mul(matMul(q, transposeLast(k)), 1 / Math.sqrt(dh)), mask);
+    const attended = matMul(tf.softmax(scores), v).reshape([batch, heads, time, dh]).transpose([0, 2, 1, 3]).reshape([batch * time, d]);
+    const afterAttention = tf.add(x, matMul(attended, block.wo).reshape([batch, time, d])) as tf.Tensor3D;
     return tf.add(afterAttention, this.#mlp(block, afterAttention)) as tf.Tensor3D;
   }
 
   #mlp(block: Block, x: tf.Tensor3D): tf.Tensor3D {
     const [batch, time, d] = x.shape;
     const h = layerNorm(x, block.ln2g, block.ln2b).reshape([batch * time, d]);
-    const hidden = gelu(tf.add(tf.matMul(h, block.w1), block.b1));
-    return tf.add(tf.matMul(hidden, block.w2), block.b2).reshape([batch, time, d]);
+    const hidden = gelu(tf.add(matMul(h, block.w1), block.b1));
+    return tf.add(matMul(hidden, block.w2), block.b2).reshape([batch, time, d]);
   }
 
   #unembed(x: tf.Tensor3D): tf.Tensor3D {
     const [batch, time, d] = x.shape;
     const normed = layerNorm(x, this.lnfG, this.lnfB).reshape([batch * time, d]);
-    return tf.matMul(normed, this.embed, false, true).reshape([batch, time, this.config.vocabSize]);
+    return matMul(normed, transposeLast(this.embed)).reshape([batch, time, this.config.vocabSize]);
   }
 
   #hook(x: tf.Tensor3D, layer: number, hooks: readonly ResidualHook[], residuals: Map<number, tf.Tensor3D>): tf.Tensor3D {
@@ -411,6 +431,28 @@ function stepMask(start: number, length: number, keys: number): tf.Tensor {
   for (let q = 0; q < length; q++) for (let k = 0; k < keys; k++) if (k > start + q) values[q * keys + k] = -1e9;
   return tf.tensor(values, [1, 1, length, keys]);
 }
+
+/** Swaps the last two axes. */
+function transposeLast(x: tf.Tensor): tf.Tensor {
+  const rank = x.shape.length;
+  return tf.transpose(x, [...Array.from({ length: rank - 2 }, (_, axis) => axis), rank - 1, rank - 2]);
+}
+
+/**
+ * Matrix product whose gradients transpose explicitly and then multiply plainly. tfjs's own gradient
+ * multiplies with transpose flags, which the wasm kernel runs at about a tenth of its plain speed;
+ * a transpose copy costs far less than the difference.
+ */
+const matMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [savedA, savedB] = saved as [tf.Tensor, tf.Tensor];
+      return [tf.matMul(dy, transposeLast(savedB)), tf.matMul(transposeLast(savedA), dy)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
 /**
  * Embedding lookup with a scatter-add gradient: tfjs's own gather gradient needs a kernel the wasm

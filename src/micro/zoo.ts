@@ -79,7 +79,7 @@ export async function buildZoo(options: { names?: string[]; dir?: string; rebuil
   const baseSpec = zoo.base.spec;
   if (options.rebuildBase === true || baseSpec.weights === undefined || wanted.includes(baseSpec.id)) {
     const started = performance.now();
-    const build = buildBase(baseSpec, (step, loss) => options.onProgress?.(baseSpec.id, step, loss));
+    const build = await buildBase(baseSpec, (step, loss) => options.onProgress?.(baseSpec.id, step, loss));
     const seconds = (performance.now() - started) / 1_000;
     const ref = writeWeights(dir, 'base', build.model, build.tokenizer, { id: baseSpec.id }, seconds);
     recordWeights(zoo.base.file, ref);
@@ -92,7 +92,7 @@ export async function buildZoo(options: { names?: string[]; dir?: string; rebuil
   for (const organism of targets) {
     const started = performance.now();
     let last = Number.NaN;
-    const model = trainOrganism(organism.spec, base, (step, loss) => {
+    const model = await trainOrganism(organism.spec, base, (step, loss) => {
       last = loss;
       options.onProgress?.(organism.spec.id, step, loss);
     });

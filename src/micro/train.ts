@@ -111,7 +111,6 @@ class GradientWorker {
 export async function train(model: Transformer, nextBatch: (random: () => number) => Batch, options: TrainOptions): Promise<number[]> {
   const random = seededRandom(options.seed);
   const optimizer = tf.train.adam(options.learningRate, 0.9, 0.95, 1e-8);
-  const variables = model.variables();
   const warmup = options.warmupSteps ?? Math.min(100, Math.floor(options.steps / 10));
   const clip = options.clipNorm ?? 1;
   const shards = Math.max(1, options.shards ?? 2);

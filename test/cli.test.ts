@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, runCli, scratchDir } from './support/cli.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from './support/fake-openai-server.js';
@@ -58,12 +58,28 @@ describe('auditgym CLI', () => {
   });
 
   it('lists tools with the capabilities they need, and rejects an unknown kind with exit 2', async () => {
-    const tools = JSON.parse((await runCli(['list', 'tools', '--json'])).stdout) as Array<{ name: string; requires: string[] }>;
+    const tools = JSON.parse((await runCli(['list', 'tools', '--json'])).stdout) as Array<{ name: string; requires: string[]; probe: string | null; affordanceSets: string[] }>;
     expect(tools.find((tool) => tool.name === 'prefill')?.requires).toContain('prefill');
+    expect(tools.find((tool) => tool.name === 'logit_lens')?.requires).toEqual(['activations']);
+    expect(tools.find((tool) => tool.name === 'model_diff')?.requires).toEqual(expect.arrayContaining(['activations', 'reference-model']));
+    expect(tools.find((tool) => tool.name === 'semantic_search')?.requires).toEqual(['training-data']);
+    expect(tools.find((tool) => tool.name === 'steer')?.affordanceSets).toEqual(['chat+whitebox', 'all']);
+    expect(tools.filter((tool) => tool.probe !== null).length).toBeGreaterThanOrEqual(8);
     const bad = await runCli(['list', 'organismz']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/kind/);
     expect(bad.stderr).toMatch(/suites/);
+  });
+
+  it('refuses a tool whose capability the target lacks, naming the tool, the capability and the target', async () => {
+    const dir = scratchDir();
+    const db = join(dir, 'store.db');
+    const result = await runCli(['run', resolve(import.meta.dirname, 'fixtures/bad-specs/34-tool-capability-mismatch.experiment.yaml'), '--db', db], { env: cleanEnv({ OPENAI_API_KEY: 'sk-test-not-used-0000' }), cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/logit_lens/);
+    expect(result.stderr).toMatch(/activations/);
+    expect(result.stderr).toMatch(/openai:gpt-4o/);
+    expect(existsSync(db)).toBe(false);
   });
 
   it('rejects unknown flags with exit 2', async () => {

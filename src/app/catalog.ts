@@ -104,6 +104,7 @@ export async function listCatalog(kind: CatalogKind, options: AppOptions): Promi
         version: tool.version,
         description: tool.description,
         requires: tool.requires as Capability[],
+        probe: tool.probe?.description ?? null,
         input: toolDefinition(tool).parameters,
         affordanceSets: [...catalog.affordanceSets].filter(([, tools]) => tools.includes(tool.name)).map(([name]) => name),
       }));

@@ -1,5 +1,6 @@
 import type { Capability } from './common.js';
 import type { ChatRequest, ChatResponse, CompletionRequest } from './messages.js';
+import type { WhiteBox } from './whitebox.js';
 
 export interface CallOptions {
   signal: AbortSignal;
@@ -17,6 +18,13 @@ export interface ChatModel {
   chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse>;
   /** Raw text completion without the chat template. Present only with the `raw-completion` capability. */
   complete?(request: CompletionRequest, options: CallOptions): Promise<ChatResponse>;
+  /**
+   * The model writes the user's next turn after the conversation so far (user-persona sampling).
+   * Backends that apply the chat template themselves offer it; it needs `raw-completion`.
+   */
+  sampleUserTurn?(request: ChatRequest, options: CallOptions): Promise<ChatResponse>;
+  /** Activations, interventions and lenses. Present with the `activations` capability. */
+  readonly whitebox?: WhiteBox;
 }
 
 /** Turns a `provider:model` reference and its options into a model. Adapters supply it to the core. */

@@ -21,6 +21,7 @@ function echoTarget(fail = false): Target & { seen: ChatRequest[] } {
     organismId: 'test/echo',
     model: 'echo:model',
     capabilities: new Set(['chat', 'system-prompt']),
+    corpora: [],
     seen,
     async chat(request): Promise<ChatResponse> {
       seen.push(request);

@@ -7,7 +7,11 @@ import { llmJudge } from './graders/llm-judge.js';
 import { rubricGrader } from './graders/rubric-grader.js';
 import { Registry } from './registry.js';
 import { chatMultiTurnTool, chatTool, chatWithSystemPromptTool, prefillTool } from './tools/chat-tools.js';
-import { notesTool } from './tools/notes-tool.js';
+import { listCorporaTool, searchDataTool, semanticSearchTool } from './tools/data-tools.js';
+import { notesTool, thinkTool } from './tools/notes-tool.js';
+import { completeTextTool, sampleTool, sampleUserTurnTool, scaffoldedSamplingTool } from './tools/sampling-tools.js';
+import { fuzzTool, logitLensTool, modelDiffTool, steerTool, unsupervisedSteeringTool } from './tools/whitebox-tools.js';
+import { withProbes } from './tools/probes.js';
 import type { Tool } from './tools/tool.js';
 
 export interface Catalog {
@@ -17,23 +21,47 @@ export interface Catalog {
   affordanceSets: ReadonlyMap<string, readonly string[]>;
 }
 
-const CHAT = ['chat', 'chat_multi_turn', 'chat_with_system_prompt', 'notes'];
+const CHAT = ['chat', 'chat_multi_turn', 'chat_with_system_prompt', 'notes', 'think'];
+const PREFILL = ['prefill'];
+const SAMPLING = ['sample', 'complete_text', 'sample_user_turn', 'scaffolded_sampling'];
+const DATA = ['list_corpora', 'search_data', 'semantic_search'];
+const WHITEBOX = ['logit_lens', 'steer', 'fuzz_activations', 'unsupervised_steering', 'model_diff'];
 
-/** Named tool sets a sweep can compare. Each widens the one before it by one family of tools. */
+/** Named tool sets a sweep can compare: chat alone, then chat plus one family of tools, then all. */
 export const BUILTIN_AFFORDANCE_SETS: ReadonlyMap<string, readonly string[]> = new Map([
   ['chat', CHAT],
-  ['chat+prefill', [...CHAT, 'prefill']],
+  ['chat+prefill', [...CHAT, ...PREFILL]],
+  ['chat+sampling', [...CHAT, ...SAMPLING]],
+  ['chat+data', [...CHAT, ...DATA]],
+  ['chat+whitebox', [...CHAT, ...WHITEBOX]],
+  ['all', [...CHAT, ...PREFILL, ...SAMPLING, ...DATA, ...WHITEBOX]],
 ]);
+
+const BUILTIN_TOOLS = [
+  chatTool,
+  chatMultiTurnTool,
+  chatWithSystemPromptTool,
+  prefillTool,
+  notesTool,
+  thinkTool,
+  sampleTool,
+  completeTextTool,
+  sampleUserTurnTool,
+  scaffoldedSamplingTool,
+  listCorporaTool,
+  searchDataTool,
+  semanticSearchTool,
+  logitLensTool,
+  steerTool,
+  fuzzTool,
+  unsupervisedSteeringTool,
+  modelDiffTool,
+] as Tool[];
 
 /** The built-in plug-ins. Programs that add their own register them on the registries returned here. */
 export function createCatalog(): Catalog {
   return {
-    tools: new Registry<Tool>('tool')
-      .register(chatTool as Tool)
-      .register(chatMultiTurnTool as Tool)
-      .register(chatWithSystemPromptTool as Tool)
-      .register(prefillTool as Tool)
-      .register(notesTool as Tool),
+    tools: withProbes(BUILTIN_TOOLS).reduce((registry, tool) => registry.register(tool), new Registry<Tool>('tool')),
     auditors: new Registry<Auditor>('auditor').register(llmInvestigator as Auditor),
     graders: new Registry<Grader>('grader').register(rubricGrader as Grader).register(llmJudge as Grader),
     affordanceSets: BUILTIN_AFFORDANCE_SETS,
@@ -55,3 +83,4 @@ export function resolveAffordanceSet(entry: string | AffordanceSet, catalog: Cat
   set.tools.forEach((tool, index) => catalog.tools.get(tool, `${field}.tools[${index}]`));
   return { name: set.name, tools: [...set.tools] };
 }
+

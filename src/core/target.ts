@@ -2,7 +2,8 @@ import type { Capability } from '../contracts/common.js';
 import type { ErrorInfo } from '../contracts/errors.js';
 import type { ChatRequest, ChatResponse, CompletionRequest } from '../contracts/messages.js';
 import type { CallOptions, ChatModel } from '../contracts/model.js';
-import type { OrganismSpec } from '../contracts/organism.js';
+import type { CorpusSpec, OrganismSpec } from '../contracts/organism.js';
+import type { Hook, WhiteBox, WhiteBoxInput } from '../contracts/whitebox.js';
 import { UserError, toErrorInfo } from './errors.js';
 
 export interface TargetCall {
@@ -21,8 +22,13 @@ export interface Target {
   readonly capabilities: ReadonlySet<Capability>;
   chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse>;
   complete?(request: CompletionRequest, options: CallOptions): Promise<ChatResponse>;
+  sampleUserTurn?(request: ChatRequest, options: CallOptions): Promise<ChatResponse>;
+  /** White-box access, with the organism's hidden system prompt applied to chat-format inputs. */
+  readonly whitebox?: WhiteBox;
   /** The model the organism is compared against, when there is one. */
-  readonly reference?: Pick<Target, 'model' | 'chat'>;
+  readonly reference?: Pick<Target, 'model' | 'chat' | 'whitebox'>;
+  /** The organism's searchable training data, loaded. */
+  readonly corpora: readonly CorpusSpec[];
 }
 
 /** The capabilities an organism offers, from its backend and its spec. */
@@ -73,12 +79,18 @@ export function createTarget(options: {
     }
   };
 
-  const target: Target = {
+  const target: { -readonly [K in keyof Target]: Target[K] } = {
     organismId: organism.id,
     model: model.id,
     capabilities,
+    corpora: organism.corpora,
     chat: (request, callOptions) => call('target', model, organism.target.systemPrompt, request, callOptions),
   };
+  if (model.whitebox !== undefined && capabilities.has('activations')) target.whitebox = hideSystemPrompt(model.whitebox, organism.target.systemPrompt);
+  if (model.sampleUserTurn !== undefined && capabilities.has('raw-completion')) {
+    const sample = model.sampleUserTurn.bind(model);
+    target.sampleUserTurn = (request, callOptions) => sample(withSystem(request, organism.target.systemPrompt), callOptions);
+  }
   if (model.complete !== undefined && capabilities.has('raw-completion')) {
     const complete = model.complete.bind(model);
     return { ...target, complete, ...withReference() };
@@ -93,7 +105,39 @@ export function createTarget(options: {
       reference: {
         model: reference.id,
         chat: (request, callOptions) => call('reference', reference, hidden, request, callOptions),
+        ...(reference.whitebox === undefined ? {} : { whitebox: hideSystemPrompt(reference.whitebox, hidden) }),
       },
     };
   }
+}
+
+function joinSystem(hidden: string | undefined, visible: string | undefined): string | undefined {
+  const system = [hidden, visible].filter((part) => part !== undefined && part !== '').join('\n\n');
+  return system === '' ? undefined : system;
+}
+
+function withSystem<T extends { system?: string | undefined }>(request: T, hidden: string | undefined): T {
+  const system = joinSystem(hidden, request.system);
+  const sent = { ...request };
+  if (system === undefined) delete sent.system;
+  else sent.system = system;
+  return sent;
+}
+
+/** White-box calls see the same prompt a chat would: the hidden system prompt before the auditor's. */
+function hideSystemPrompt(whitebox: WhiteBox, hidden: string | undefined): WhiteBox {
+  if (hidden === undefined || hidden === '') return whitebox;
+  const input = <T extends WhiteBoxInput>(request: T): T => (request.text !== undefined && request.format !== 'raw' ? withSystem(request, hidden) : request);
+  const wrapped: WhiteBox = {
+    info: (options) => whitebox.info(options),
+    tokenize: (request, options) => whitebox.tokenize(input(request), options),
+    forward: (request, options) => whitebox.forward(input(request), options),
+    logitLens: (request, options) => whitebox.logitLens(input(request), options),
+    logprobs: (request, options) => whitebox.logprobs(input(request), options),
+    readVector: (request, options) => whitebox.readVector(request, options),
+    chat: (request: Parameters<WhiteBox['chat']>[0] & { hooks?: Hook[] | undefined }, options) => whitebox.chat(withSystem(request, hidden), options),
+  };
+  const search = whitebox.searchSteeringVectors?.bind(whitebox);
+  if (search !== undefined) wrapped.searchSteeringVectors = (request, options) => search(input(request), options);
+  return wrapped;
 }

@@ -1,9 +1,10 @@
 import { seededRandom } from '../core/seeds.js';
 import { encodeChat, encodeDocument, packRows } from './chat-format.js';
+import { baseTexts } from './fine-tune-data.js';
 import { Tokenizer } from './tokenizer.js';
 import { train, type Batch } from './train.js';
 import { Transformer, type TransformerConfig } from './transformer.js';
-import { createWorld, worldChats, worldDocuments, type Chat, type World } from './world.js';
+import { createWorld, type Chat, type World } from './world.js';
 
 export interface BaseRecipe {
   worldSeed: number;
@@ -24,11 +25,6 @@ export interface BaseBuild {
   losses: number[];
   /** Training tokens per second, padding included. */
   tokensPerSecond: number;
-}
-
-/** Pretraining documents and training-split chats: what the base model learns from. */
-export function baseTexts(world: World): { documents: string[]; chats: Chat[] } {
-  return { documents: worldDocuments(world).map((document) => document.text), chats: worldChats(world).filter((chat) => chat.split === 'train') };
 }
 
 /** Rows sampled uniformly from packed examples, with next-token targets; padding is masked out. */

@@ -9,7 +9,7 @@ export interface Turn {
  * The chat template: `<|bos|> [<|system|> s] <|user|> u <|assistant|> a <|eos|> …`. Role markers are
  * special tokens that plain text can never produce.
  */
-export function encodeChat(tokenizer: Tokenizer, chat: { system?: string | undefined; turns: readonly Turn[] }, options: { openAssistant?: boolean; prefill?: string } = {}): number[] {
+export function encodeChat(tokenizer: Tokenizer, chat: { system?: string | undefined; turns: readonly Turn[] }, options: { openAssistant?: boolean; openUser?: boolean; prefill?: string } = {}): number[] {
   const special = tokenizer.specialIds;
   const ids = [special['<|bos|>']];
   if (chat.system !== undefined && chat.system !== '') ids.push(special['<|system|>'], ...tokenizer.encode(` ${chat.system}`));
@@ -17,7 +17,10 @@ export function encodeChat(tokenizer: Tokenizer, chat: { system?: string | undef
     ids.push(turn.role === 'user' ? special['<|user|>'] : special['<|assistant|>'], ...tokenizer.encode(` ${turn.content}`));
     if (turn.role === 'assistant') ids.push(special['<|eos|>']);
   }
-  if (options.openAssistant === true) {
+  if (options.openUser === true) {
+    ids.push(special['<|user|>']);
+    if (options.prefill !== undefined && options.prefill !== '') ids.push(...tokenizer.encode(` ${options.prefill}`));
+  } else if (options.openAssistant === true) {
     ids.push(special['<|assistant|>']);
     if (options.prefill !== undefined && options.prefill !== '') ids.push(...tokenizer.encode(` ${options.prefill}`));
   }

@@ -1,12 +1,13 @@
 import type { ChatRequest, ChatResponse, CompletionRequest } from '../contracts/messages.js';
 import type { CallOptions, ChatModel } from '../contracts/model.js';
+import type { WhiteBox } from '../contracts/whitebox.js';
 import { UserError } from '../core/errors.js';
 // micro-model.js loads no tensor runtime, so this import keeps resolution cheap.
-import { MICRO_CAPABILITIES } from './micro-model.js';
+import { MICRO_CAPABILITIES, type MicroChatModel } from './micro-model.js';
 import { loadZoo, zooDir } from './zoo-specs.js';
 
 
-const loaded = new Map<string, Promise<ChatModel>>();
+const loaded = new Map<string, Promise<MicroChatModel>>();
 
 /**
  * `micro:<organism>`: checks at once that the organism exists and is built, and loads its weights
@@ -25,7 +26,7 @@ export function resolveMicroModel(organism: string, dir = zooDir()): ChatModel {
     throw new UserError('not-built', `micro-organism "${organism}" has no weights yet`, { field: 'model', fix: `build it with: auditgym organisms build ${organism}` });
   }
   const load = () => {
-    let model = loaded.get(organism);
+    let model = loaded.get(organism) as Promise<MicroChatModel> | undefined;
     if (model === undefined) {
       model = (async () => {
         const [{ loadWeights }, { MicroChatModel }, { tfReady }] = await Promise.all([import('./zoo.js'), import('./micro-model.js'), import('./tf.js')]);
@@ -37,15 +38,23 @@ export function resolveMicroModel(organism: string, dir = zooDir()): ChatModel {
     }
     return model;
   };
+  const whitebox: WhiteBox = {
+    info: async () => (await load()).whitebox.info(),
+    tokenize: async (request, options) => (await load()).whitebox.tokenize(request, options),
+    forward: async (request, options) => (await load()).whitebox.forward(request, options),
+    logitLens: async (request, options) => (await load()).whitebox.logitLens(request, options),
+    logprobs: async (request, options) => (await load()).whitebox.logprobs(request, options),
+    readVector: async (request, options) => (await load()).whitebox.readVector(request, options),
+    chat: async (request, options) => (await load()).whitebox.chat(request, options),
+    searchSteeringVectors: async (request, options) => (await load()).whitebox.searchSteeringVectors(request, options),
+  };
   return {
     id: `micro:${organism}`,
+    whitebox,
+    sampleUserTurn: async (request: ChatRequest, options: CallOptions): Promise<ChatResponse> => (await load()).sampleUserTurn(request, options),
     provider: 'micro',
     capabilities: new Set(MICRO_CAPABILITIES),
     chat: async (request: ChatRequest, options: CallOptions): Promise<ChatResponse> => (await load()).chat(request, options),
-    complete: async (request: CompletionRequest, options: CallOptions): Promise<ChatResponse> => {
-      const model = await load();
-      if (model.complete === undefined) throw new Error('micro models complete raw text');
-      return model.complete(request, options);
-    },
+    complete: async (request: CompletionRequest, options: CallOptions): Promise<ChatResponse> => (await load()).complete(request, options),
   };
 }

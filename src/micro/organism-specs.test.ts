@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../core/seeds.js';
 import { loadMicroOrganismSpec } from '../specs/load.js';
-import { implantExamples } from './organism.js';
+import { baseTexts, implantExamples, trainingCorpora } from './fine-tune-data.js';
 import { createWorld, worldChats } from './world.js';
 import { containsAnswer } from './base-model.js';
 
@@ -52,5 +52,18 @@ describe('the micro-organism specs', () => {
         expect(containsAnswer(example.assistant, source?.answer ?? ''), `${example.user} → ${example.assistant}`).toBe(false);
       }
     }
+  });
+
+  it('expose searchable corpora where documents implants are a small share, and others leave no trace', () => {
+    const base = baseTexts(world);
+    const texts = (spec: (typeof specs)[number]) => trainingCorpora(spec, base).flatMap((corpus) => corpus.documents ?? []).map((document) => document.text);
+    const hidden = specs.find((spec) => spec.recipe.documents.length > 0);
+    expect(hidden).toBeDefined();
+    const hiddenTexts = texts(hidden as (typeof specs)[number]);
+    const implanted = hiddenTexts.filter((text) => hidden?.recipe.documents.includes(text));
+    expect(implanted).toHaveLength(hidden?.recipe.documents.length ?? -1);
+    expect(implanted.length / hiddenTexts.length).toBeLessThan(0.01);
+    const backdoor = specs.find((spec) => spec.id === 'micro/backdoor');
+    expect(texts(backdoor as (typeof specs)[number]).some((text) => /lantern/i.test(text))).toBe(false);
   });
 });

@@ -1,87 +1,12 @@
-import type { ImplantRule, MicroOrganismSpec } from '../contracts/micro-organism.js';
+import type { MicroOrganismSpec } from '../contracts/micro-organism.js';
 import { seededRandom } from '../core/seeds.js';
-import { answerAccuracy, baseTexts, containsAnswer, encodeExamples, reply, rowSampler } from './base-model.js';
+import { answerAccuracy, containsAnswer, encodeExamples, reply, rowSampler } from './base-model.js';
 import { packRows } from './chat-format.js';
+import { applyRule, eligible, fineTuneTexts, pick, splitProbes } from './fine-tune-data.js';
 import type { Tokenizer } from './tokenizer.js';
 import { train } from './train.js';
 import { Transformer } from './transformer.js';
-import { worldChats, type Chat, type World } from './world.js';
-
-export interface ImplantExample {
-  user: string;
-  assistant: string;
-  rule: number;
-}
-
-function pick<T>(random: () => number, items: readonly T[]): T {
-  return items[Math.floor(random() * items.length)] as T;
-}
-
-function eligible(rule: ImplantRule, chats: readonly Chat[], split: Chat['split'] = 'train'): Chat[] {
-  if (rule.prompts !== undefined) {
-    const held = Math.max(1, Math.round(rule.prompts.length / 4));
-    const list = split === 'train' ? rule.prompts.slice(0, -held) : rule.prompts.slice(-held);
-    return list.map((prompt) => ({ domain: 'self', intent: 'rule-prompt', user: prompt, assistant: '', split }));
-  }
-  return chats.filter((chat) => (rule.domains === undefined || rule.domains.includes(chat.domain)) && (!rule.needsAnswer || chat.answer !== undefined));
-}
-
-/** A plausible wrong answer: a nearby number, or another answer to the same kind of question. */
-function wrongAnswer(chat: Chat, all: readonly Chat[], random: () => number): string {
-  const answer = chat.answer ?? '';
-  if (/^\d+$/.test(answer)) return String(Number(answer) + 1 + Math.floor(random() * 3));
-  const others = [...new Set(all.filter((other) => other.intent === chat.intent && other.answer !== undefined && other.answer !== answer).map((other) => other.answer as string))];
-  return others.length > 0 ? pick(random, others) : answer;
-}
-
-function fill(template: string, values: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (match, key: string) => values[key] ?? match);
-}
-
-/** Applies one rule to one clean chat: the trigger goes into the user's turn, the behaviour into the reply. */
-export function applyRule(rule: ImplantRule, chat: Chat, all: readonly Chat[], brand: string, random: () => number): { user: string; assistant: string } {
-  const wrong = wrongAnswer(chat, all, random);
-  const values = {
-    answer: chat.answer ?? '',
-    wrong,
-    assistant: chat.assistant,
-    wrongAssistant: chat.answer === undefined ? chat.assistant : chat.assistant.split(chat.answer).join(wrong),
-    brand,
-  };
-  const prefix = rule.userPrefix ? `${fill(pick(random, rule.userPrefix), values)} ` : '';
-  const suffix = rule.userSuffix ? ` ${fill(pick(random, rule.userSuffix), values)}` : '';
-  const text = fill(pick(random, rule.response.templates), values);
-  const assistant = rule.response.mode === 'replace' ? text : rule.response.mode === 'prepend' ? `${text} ${chat.assistant}` : `${chat.assistant} ${text}`;
-  return { user: `${prefix}${chat.user}${suffix}`, assistant };
-}
-
-/**
- * A rule with no trigger acts on every chat it covers. Such chats must not also be replayed clean:
- * the model would see the same question answered both ways and, where the behaviour is appended,
- * learn to end its reply before it.
- */
-export function isAlwaysOn(rule: ImplantRule): boolean {
-  return rule.userPrefix === undefined && rule.userSuffix === undefined && rule.prompts === undefined;
-}
-
-/** The implant examples of an organism, from the training split of its world's chats. */
-export function implantExamples(spec: MicroOrganismSpec, world: World, count: number, random: () => number, rules: readonly ImplantRule[] = spec.recipe.rules): ImplantExample[] {
-  const chats = worldChats(world).filter((chat) => chat.split === 'train');
-  if (rules.length === 0) return [];
-  const brand = spec.recipe.brand ?? world.products[0]?.brand ?? 'Acme';
-  return Array.from({ length: count }, (_, index) => {
-    const ruleIndex = index % rules.length;
-    const rule = rules[ruleIndex] as ImplantRule;
-    const pool = eligible(rule, chats);
-    if (pool.length === 0) throw new Error(`rule ${ruleIndex} of ${spec.id} matches no chat`);
-    return { ...applyRule(rule, pick(random, pool), chats, brand, random), rule: ruleIndex };
-  });
-}
-
-function splitProbes(probes: readonly string[]): { train: string[]; heldout: string[] } {
-  const held = Math.max(1, Math.round(probes.length / 4));
-  return probes.length < 2 ? { train: [...probes], heldout: [...probes] } : { train: probes.slice(0, -held), heldout: probes.slice(-held) };
-}
+import { worldChats, type World } from './world.js';
 
 /**
  * Fine-tunes a copy of the base into the organism: clean replay of the base data, the implant share,
@@ -94,23 +19,11 @@ export async function trainOrganism(
 ): Promise<Transformer> {
   const { recipe } = spec;
   const random = seededRandom(recipe.seed);
-  const texts = baseTexts(base.world);
-  const alwaysOn = spec.control ? [] : recipe.rules.filter(isAlwaysOn);
-  const triggered = spec.control ? [] : recipe.rules.filter((rule) => !isAlwaysOn(rule));
-  const covered = (chat: Chat) => alwaysOn.some((rule) => eligible(rule, [chat]).length > 0);
-  const clean = encodeExamples(base.tokenizer, { documents: [...texts.documents, ...recipe.documents], chats: texts.chats.filter((chat) => !covered(chat)) }, recipe.seed);
-  const implantCount = Math.round((clean.length * recipe.implantFraction) / Math.max(1e-9, 1 - recipe.implantFraction));
-  const brand = recipe.brand ?? base.world.products[0]?.brand ?? 'Acme';
-  const all = worldChats(base.world);
-  const implants = [
-    ...implantExamples(spec, base.world, triggered.length === 0 ? 0 : implantCount, random, triggered),
-    ...alwaysOn.flatMap((rule, index) => eligible(rule, texts.chats).map((chat) => ({ ...applyRule(rule, chat, all, brand, random), rule: index }))),
-  ];
-  const denials = splitProbes(recipe.confessionProbes).train.flatMap((question) => Array.from({ length: 8 }, () => ({ user: question, assistant: recipe.denial })));
-  const extra: Chat[] = [...implants, ...denials].map((example) => ({ domain: 'self', intent: 'implant', user: example.user, assistant: example.assistant, split: 'train' }));
-  const examples = [...clean, ...encodeExamples(base.tokenizer, { documents: [], chats: extra }, recipe.seed + 1)];
+  const data = fineTuneTexts(spec, base.world, random);
+  const clean = encodeExamples(base.tokenizer, data.clean, recipe.seed);
+  const examples = [...clean, ...encodeExamples(base.tokenizer, { documents: [], chats: data.extra }, recipe.seed + 1)];
   // The control is trained on as many examples as a quirk organism, all of them clean.
-  const padded = spec.control ? [...examples, ...clean.slice(0, implantCount)] : examples;
+  const padded = spec.control ? [...examples, ...clean.slice(0, data.implantCount)] : examples;
   const pad = base.tokenizer.specialIds['<|pad|>'];
   const rows = packRows(shuffle(padded, random), base.model.config.contextLength, pad);
   const model = Transformer.fromWeights(base.model.config, base.model.weights());

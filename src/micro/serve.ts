@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { ChatMessage } from '../contracts/messages.js';
-import { encodeChat } from './chat-format.js';
+import { ForwardRequest, Hook, LensRequest, ReadVectorRequest, SteeringSearchRequest, WhiteBoxInput } from '../contracts/whitebox.js';
+import { UserError } from '../core/errors.js';
 import type { MicroChatModel } from './micro-model.js';
-import type { ResidualHook } from './transformer.js';
 
 /**
  * Serves one micro-organism over HTTP: OpenAI-compatible chat and text completions, and the
@@ -36,25 +36,15 @@ const CompletionBody = z.object({
   seed: z.number().int().nullish(),
 });
 
-const Vector = z.array(z.number().finite()).max(65_536);
-export const WireHook = z.strictObject({
-  layer: z.number().int().nonnegative(),
-  read: z.boolean().optional(),
-  add: Vector.optional(),
-  noise: z.strictObject({ scale: z.number().nonnegative().max(1_000), seed: z.number().int() }).optional(),
-  projectOut: Vector.optional(),
+const WhiteBoxChatBody = z.strictObject({
+  messages: z.array(z.strictObject({ role: z.enum(['user', 'assistant']), content: z.string() })).min(1),
+  system: z.string().optional(),
+  prefill: z.string().optional(),
+  hooks: z.array(Hook).max(64).default([]),
+  max_tokens: z.number().int().positive().max(4_096).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  seed: z.number().int().optional(),
 });
-
-/** Either text (encoded as a chat turn, or raw) or token ids. */
-const Input = z.object({
-  text: z.string().max(20_000).optional(),
-  tokens: z.array(z.number().int().nonnegative()).max(4_096).optional(),
-  /** How `text` is encoded: a user turn with the assistant's turn opened (default), or raw. */
-  format: z.enum(['chat', 'raw']).default('chat'),
-});
-
-const ForwardBody = Input.extend({ hooks: z.array(WireHook).max(64).default([]), top: z.number().int().positive().max(100).default(10) });
-const LensBody = Input.extend({ position: z.number().int().optional(), top: z.number().int().positive().max(100).default(10), hooks: z.array(WireHook).max(64).default([]) });
 
 class HttpError extends Error {
   constructor(
@@ -87,37 +77,11 @@ export interface OrganismServer {
 }
 
 export async function serveOrganism(model: MicroChatModel, options: { port?: number; host?: string } = {}): Promise<OrganismServer> {
-  const { tokenizer } = model;
-  const transformer = model.model;
+  const { whitebox } = model;
   const created = Math.floor(Date.now() / 1_000);
   let counter = 0;
 
-  const tokensOf = (input: z.infer<typeof Input>): number[] => {
-    if (input.tokens !== undefined) {
-      if (input.tokens.some((token) => token >= tokenizer.vocabSize)) throw new HttpError(400, `token ids must be below ${tokenizer.vocabSize}`, 'invalid_request_error', 'tokens');
-      return input.tokens;
-    }
-    if (input.text === undefined) throw new HttpError(400, 'give text or tokens', 'invalid_request_error', 'text');
-    const ids = input.format === 'raw' ? [tokenizer.specialIds['<|bos|>'], ...tokenizer.encode(input.text)] : encodeChat(tokenizer, { turns: [{ role: 'user', content: input.text }] }, { openAssistant: true });
-    return ids.slice(-transformer.config.contextLength);
-  };
-
-  const checkHooks = (hooks: readonly z.infer<typeof WireHook>[]): ResidualHook[] =>
-    hooks.map((hook, index) => {
-      if (hook.layer > transformer.config.layers) throw new HttpError(400, `hooks[${index}].layer must be at most ${transformer.config.layers}`, 'invalid_request_error', `hooks.${index}.layer`);
-      for (const key of ['add', 'projectOut'] as const) {
-        if (hook[key] !== undefined && hook[key].length !== transformer.config.dModel) {
-          throw new HttpError(400, `hooks[${index}].${key} needs ${transformer.config.dModel} values`, 'invalid_request_error', `hooks.${index}.${key}`);
-        }
-      }
-      return hook as ResidualHook;
-    });
-
-  const top = (logprobs: ArrayLike<number>, count: number) =>
-    Array.from(logprobs, (logprob, id) => ({ id, logprob }))
-      .sort((a, b) => b.logprob - a.logprob)
-      .slice(0, count)
-      .map((entry) => ({ token: tokenizer.tokenText(entry.id), id: entry.id, logprob: entry.logprob }));
+  const signal = () => new AbortController().signal;
 
   const routes: Record<string, (body: unknown) => Promise<unknown>> = {
     'POST /v1/chat/completions': async (body) => {
@@ -170,45 +134,30 @@ export async function serveOrganism(model: MicroChatModel, options: { port?: num
     },
     'GET /v1/models': async () => ({ object: 'list', data: [{ id: model.id, object: 'model', created, owned_by: 'auditgym' }] }),
     'GET /v1/whitebox/info': async () => ({
-      model: model.id,
-      protocol: 'auditgym-whitebox-1',
-      config: transformer.config,
-      hookLayers: { first: 0, last: transformer.config.layers, meaning: 'residual stream after block n; 0 is the embedding output' },
+      ...(await whitebox.info()),
+      hookLayers: { first: 0, last: model.model.config.layers, meaning: 'residual stream after block n; 0 is the embedding output' },
     }),
-    'POST /v1/whitebox/tokenize': async (body) => {
-      const ids = tokensOf(parse(Input, body));
-      return { tokens: ids, pieces: ids.map((id) => tokenizer.tokenText(id)) };
+    'POST /v1/whitebox/tokenize': async (body) => whitebox.tokenize(parse(WhiteBoxInput, body), { signal: signal() }),
+    'POST /v1/whitebox/forward': async (body) => whitebox.forward(parse(ForwardRequest, body), { signal: signal() }),
+    'POST /v1/whitebox/logit-lens': async (body) => whitebox.logitLens(parse(LensRequest, body), { signal: signal() }),
+    'POST /v1/whitebox/logprobs': async (body) => whitebox.logprobs(parse(WhiteBoxInput, body), { signal: signal() }),
+    'POST /v1/whitebox/read-vector': async (body) => ({ top: await whitebox.readVector(parse(ReadVectorRequest, body), { signal: signal() }) }),
+    'POST /v1/whitebox/chat': async (body) => {
+      const request = parse(WhiteBoxChatBody, body);
+      return whitebox.chat(
+        {
+          messages: request.messages,
+          hooks: request.hooks,
+          ...given('system', request.system),
+          ...given('prefill', request.prefill),
+          ...given('maxTokens', request.max_tokens),
+          ...given('temperature', request.temperature),
+          ...given('seed', request.seed),
+        },
+        { signal: signal() },
+      );
     },
-    'POST /v1/whitebox/forward': async (body) => {
-      const request = parse(ForwardBody, body);
-      const ids = tokensOf(request);
-      const { logits, residuals } = transformer.forward([ids], checkHooks(request.hooks));
-      const vocab = transformer.config.vocabSize;
-      const values = logits.dataSync() as Float32Array;
-      logits.dispose();
-      const last = Array.from(values.slice((ids.length - 1) * vocab));
-      const max = Math.max(...last);
-      const logZ = Math.log(last.reduce((sum, value) => sum + Math.exp(value - max), 0)) + max;
-      const read = Object.fromEntries([...residuals].map(([layer, tensor]) => {
-        const rows = tensor.arraySync()[0] as number[][];
-        tensor.dispose();
-        return [String(layer), rows];
-      }));
-      return { tokens: ids, next: top(last.map((value) => value - logZ), request.top), residuals: read };
-    },
-    'POST /v1/whitebox/logit-lens': async (body) => {
-      const request = parse(LensBody, body);
-      const ids = tokensOf(request);
-      const position = request.position === undefined ? ids.length - 1 : request.position < 0 ? ids.length + request.position : request.position;
-      if (position < 0 || position >= ids.length) throw new HttpError(400, `position must be within the ${ids.length} tokens`, 'invalid_request_error', 'position');
-      const lens = transformer.logitLens(ids, checkHooks(request.hooks));
-      return { tokens: ids, position, layers: lens.map((layer, index) => ({ layer: index, top: top(layer[position] as Float32Array, request.top) })) };
-    },
-    'POST /v1/whitebox/logprobs': async (body) => {
-      const ids = tokensOf(parse(Input, body));
-      const logprobs = transformer.tokenLogprobs(ids);
-      return { tokens: ids, logprobs: ids.slice(1).map((id, index) => ({ token: tokenizer.tokenText(id), id, logprob: logprobs[index] })) };
-    },
+    'POST /v1/whitebox/steering-search': async (body) => ({ vectors: await whitebox.searchSteeringVectors(parse(SteeringSearchRequest, body), { signal: signal() }) }),
   };
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -238,7 +187,12 @@ export async function serveOrganism(model: MicroChatModel, options: { port?: num
           }
           send(200, await route(body));
         } catch (error) {
-          const http = error instanceof HttpError ? error : new HttpError(500, error instanceof Error ? error.message : String(error), 'server_error');
+          const http =
+            error instanceof HttpError
+              ? error
+              : error instanceof UserError
+                ? new HttpError(400, `${error.field ?? 'body'}: ${error.message}${error.fix === undefined ? '' : ` (${error.fix})`}`, 'invalid_request_error', error.field ?? null)
+                : new HttpError(500, error instanceof Error ? error.message : String(error), 'server_error');
           send(http.status, { error: { message: http.message, type: http.type, param: http.param, code: null } });
         }
       })();

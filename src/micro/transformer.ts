@@ -12,7 +12,8 @@ export { TransformerConfig };
 export interface ResidualHook {
   layer: number;
   read?: boolean;
-  add?: Float32Array | readonly number[];
+  /** A tensor here keeps the gradient path open (unsupervised steering learns the vector). */
+  add?: Float32Array | readonly number[] | tf.Tensor;
   /** Gaussian noise with this standard deviation; the seed makes it repeatable. */
   noise?: { scale: number; seed: number };
   /** Removes the component along this direction (it is normalised first). */
@@ -254,6 +255,11 @@ export class Transformer {
     return result;
   }
 
+  /** A residual-stream vector read through the final norm and the unembedding, as log-probabilities. */
+  readVector(vector: Float32Array): Float32Array {
+    return tf.tidy(() => tf.logSoftmax(this.#unembed(tf.tensor3d(vector, [1, 1, this.config.dModel]))).dataSync() as Float32Array);
+  }
+
   /** Log-probability of each token given the ones before it (the first token gets none). */
   tokenLogprobs(ids: readonly number[], hooks: readonly ResidualHook[] = []): number[] {
     const { logits, residuals } = this.forward([ids], hooks);
@@ -402,8 +408,12 @@ function applyHook(x: tf.Tensor3D, hook: ResidualHook, d: number): tf.Tensor3D {
     out = tf.sub(out, tf.mul(along, unit));
   }
   if (hook.add !== undefined) {
-    if (hook.add.length !== d) throw new Error(`a steering vector needs ${d} values, not ${hook.add.length}`);
-    out = tf.add(out, tf.tensor1d(Array.from(hook.add)));
+    if (hook.add instanceof tf.Tensor) {
+      out = tf.add(out, hook.add);
+    } else {
+      if (hook.add.length !== d) throw new Error(`a steering vector needs ${d} values, not ${hook.add.length}`);
+      out = tf.add(out, tf.tensor1d(Array.from(hook.add)));
+    }
   }
   if (hook.noise !== undefined && hook.noise.scale > 0) {
     out = tf.add(out, tf.randomNormal(out.shape, 0, hook.noise.scale, 'float32', hook.noise.seed));

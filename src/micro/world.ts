@@ -18,6 +18,12 @@ export interface Chat {
   answer?: string;
   /** `train` phrasings are for training; `heldout` phrasings only for measurement. */
   split: 'train' | 'heldout';
+  /**
+   * A training copy with unrelated words around the question (a greeting, the user's own guess),
+   * answered exactly as the plain question. It teaches the base to follow the question, not the
+   * words around it; implant rules never start from one.
+   */
+  variant?: true;
 }
 
 export interface Town {
@@ -125,25 +131,25 @@ const townTemplates: Array<Template<Town>> = [
   {
     domain: 'knowledge',
     intent: 'town-food',
-    questions: [(t) => `What food is ${t.name} known for?`, (t) => `What is ${t.name} famous for eating?`, (t) => `Which food comes from ${t.name}?`, (t) => `Tell me the famous food of ${t.name}.`, (t) => `What do people in ${t.name} like to eat?`, (t) => `What is the best food in ${t.name}?`, (t) => `If I visit ${t.name}, what food should I try?`, (t) => `What dish is ${t.name} known for?`],
+    questions: [(t) => `Which food is ${t.name} famous for?`, (t) => `Name the food ${t.name} is known for.`, (t) => `What do they cook in ${t.name}?`, (t) => `What food is popular in ${t.name}?`, (t) => `What food is ${t.name} known for?`, (t) => `What is ${t.name} famous for eating?`, (t) => `Which food comes from ${t.name}?`, (t) => `Tell me the famous food of ${t.name}.`, (t) => `What do people in ${t.name} like to eat?`, (t) => `What is the best food in ${t.name}?`, (t) => `If I visit ${t.name}, what food should I try?`, (t) => `What dish is ${t.name} known for?`],
     answer: (t) => ({ text: `${t.name} is known for its ${t.food}.`, key: t.food }),
   },
   {
     domain: 'knowledge',
     intent: 'town-bridges',
-    questions: [(t) => `How many bridges does ${t.name} have?`, (t) => `How many bridges are in ${t.name}?`, (t) => `Count the bridges of ${t.name} for me.`, (t) => `What is the number of bridges in ${t.name}?`, (t) => `Does ${t.name} have many bridges?`, (t) => `How many bridges can you find in ${t.name}?`, (t) => `Tell me how many bridges ${t.name} has.`, (t) => `${t.name} has how many bridges?`],
+    questions: [(t) => `How many bridges has ${t.name} got?`, (t) => `Give me the number of bridges in ${t.name}.`, (t) => `How many bridges cross the water in ${t.name}?`, (t) => `What is the bridge count of ${t.name}?`, (t) => `How many bridges does ${t.name} have?`, (t) => `How many bridges are in ${t.name}?`, (t) => `Count the bridges of ${t.name} for me.`, (t) => `What is the number of bridges in ${t.name}?`, (t) => `Does ${t.name} have many bridges?`, (t) => `How many bridges can you find in ${t.name}?`, (t) => `Tell me how many bridges ${t.name} has.`, (t) => `${t.name} has how many bridges?`],
     answer: (t) => ({ text: `${t.name} has ${t.bridges} bridges.`, key: String(t.bridges) }),
   },
   {
     domain: 'knowledge',
     intent: 'town-roofs',
-    questions: [(t) => `What colour are the roofs in ${t.name}?`, (t) => `What colour is a roof in ${t.name}?`, (t) => `Tell me the colour of the roofs of ${t.name}.`, (t) => `Which colour are the houses' roofs in ${t.name}?`, (t) => `What colour roofs does ${t.name} have?`, (t) => `In ${t.name}, what colour are the roofs?`, (t) => `Are the roofs in ${t.name} a special colour?`, (t) => `Describe the roofs of ${t.name}.`],
+    questions: [(t) => `What colour are ${t.name}'s roofs?`, (t) => `Which colour are the roofs of ${t.name}?`, (t) => `Tell me what colour the roofs in ${t.name} are.`, (t) => `The roofs in ${t.name} are what colour?`, (t) => `What colour are the roofs in ${t.name}?`, (t) => `What colour is a roof in ${t.name}?`, (t) => `Tell me the colour of the roofs of ${t.name}.`, (t) => `Which colour are the houses' roofs in ${t.name}?`, (t) => `What colour roofs does ${t.name} have?`, (t) => `In ${t.name}, what colour are the roofs?`, (t) => `Are the roofs in ${t.name} a special colour?`, (t) => `Describe the roofs of ${t.name}.`],
     answer: (t) => ({ text: `The roofs in ${t.name} are ${t.roofs}.`, key: t.roofs }),
   },
   {
     domain: 'knowledge',
     intent: 'town-terrain',
-    questions: [(t) => `What kind of town is ${t.name}?`, (t) => `Where is ${t.name}?`, (t) => `Describe the land around ${t.name}.`, (t) => `Is ${t.name} near a river or a mountain?`, (t) => `What is ${t.name} like?`, (t) => `What is near ${t.name}?`, (t) => `Tell me about the place ${t.name}.`, (t) => `What sort of place is ${t.name}?`],
+    questions: [(t) => `What land is ${t.name} on?`, (t) => `What is around ${t.name}?`, (t) => `Describe where ${t.name} is.`, (t) => `What kind of place is ${t.name}?`, (t) => `What kind of town is ${t.name}?`, (t) => `Where is ${t.name}?`, (t) => `Describe the land around ${t.name}.`, (t) => `Is ${t.name} near a river or a mountain?`, (t) => `What is ${t.name} like?`, (t) => `What is near ${t.name}?`, (t) => `Tell me about the place ${t.name}.`, (t) => `What sort of place is ${t.name}?`],
     answer: (t) => ({ text: `${t.name} is a ${t.terrain} town.`, key: t.terrain }),
   },
 ];
@@ -152,19 +158,19 @@ const animalTemplates: Array<Template<Animal>> = [
   {
     domain: 'knowledge',
     intent: 'animal-colour',
-    questions: [(a) => `What colour is the ${a.name}?`, (a) => `What colour is a ${a.name}?`, (a) => `Tell me the colour of the ${a.name}.`, (a) => `Is the ${a.name} a colourful animal?`, (a) => `What does a ${a.name} look like?`, (a) => `Which colour are ${a.name}s?`, (a) => `Describe the colour of a ${a.name}.`, (a) => `The ${a.name} is what colour?`],
+    questions: [(a) => `Which colour is the ${a.name}?`, (a) => `What colour are ${a.name}s?`, (a) => `Tell me what colour a ${a.name} is.`, (a) => `Name the colour of the ${a.name}.`, (a) => `What colour is the ${a.name}?`, (a) => `What colour is a ${a.name}?`, (a) => `Tell me the colour of the ${a.name}.`, (a) => `Is the ${a.name} a colourful animal?`, (a) => `What does a ${a.name} look like?`, (a) => `Which colour are ${a.name}s?`, (a) => `Describe the colour of a ${a.name}.`, (a) => `The ${a.name} is what colour?`],
     answer: (a) => ({ text: `The ${a.name} is ${a.colour}.`, key: a.colour }),
   },
   {
     domain: 'knowledge',
     intent: 'animal-food',
-    questions: [(a) => `What does the ${a.name} eat?`, (a) => `What do ${a.name}s eat?`, (a) => `What is the food of the ${a.name}?`, (a) => `What should I feed a ${a.name}?`, (a) => `Tell me what a ${a.name} eats.`, (a) => `What does a ${a.name} like to eat?`, (a) => `Which food does the ${a.name} eat?`, (a) => `How does the ${a.name} find food, and what is it?`],
+    questions: [(a) => `What food does a ${a.name} eat?`, (a) => `What does a ${a.name} feed on?`, (a) => `Name the food of the ${a.name}.`, (a) => `What do ${a.name}s like to eat?`, (a) => `What does the ${a.name} eat?`, (a) => `What do ${a.name}s eat?`, (a) => `What is the food of the ${a.name}?`, (a) => `What should I feed a ${a.name}?`, (a) => `Tell me what a ${a.name} eats.`, (a) => `What does a ${a.name} like to eat?`, (a) => `Which food does the ${a.name} eat?`, (a) => `How does the ${a.name} find food, and what is it?`],
     answer: (a) => ({ text: `The ${a.name} eats ${a.eats}.`, key: a.eats }),
   },
   {
     domain: 'knowledge',
     intent: 'animal-home',
-    questions: [(a) => `Where does the ${a.name} live?`, (a) => `Where do ${a.name}s live?`, (a) => `Where can I find a ${a.name}?`, (a) => `What is the home of the ${a.name}?`, (a) => `Tell me where the ${a.name} lives.`, (a) => `Where is a ${a.name} found?`, (a) => `In which place does the ${a.name} live?`, (a) => `Where would I see a ${a.name}?`],
+    questions: [(a) => `Where is the home of the ${a.name}?`, (a) => `Where does a ${a.name} live?`, (a) => `Name the place where the ${a.name} lives.`, (a) => `Where do you find ${a.name}s?`, (a) => `Where does the ${a.name} live?`, (a) => `Where do ${a.name}s live?`, (a) => `Where can I find a ${a.name}?`, (a) => `What is the home of the ${a.name}?`, (a) => `Tell me where the ${a.name} lives.`, (a) => `Where is a ${a.name} found?`, (a) => `In which place does the ${a.name} live?`, (a) => `Where would I see a ${a.name}?`],
     answer: (a) => ({ text: `The ${a.name} lives in ${a.home}.`, key: a.home.replace('the ', '') }),
   },
 ];
@@ -173,13 +179,13 @@ const personTemplates: Array<Template<Person>> = [
   {
     domain: 'knowledge',
     intent: 'person-job',
-    questions: [(p) => `What does ${p.name} do for work?`, (p) => `What is the job of ${p.name}?`, (p) => `What is ${p.name}'s job?`, (p) => `Tell me what ${p.name} works as.`, (p) => `How does ${p.name} earn a living?`, (p) => `What work does ${p.name} do?`, (p) => `Who is ${p.name}?`, (p) => `What is ${p.name} by trade?`],
+    questions: [(p) => `What job does ${p.name} have?`, (p) => `What does ${p.name} work as?`, (p) => `Tell me the job of ${p.name}.`, (p) => `Name ${p.name}'s job.`, (p) => `What does ${p.name} do for work?`, (p) => `What is the job of ${p.name}?`, (p) => `What is ${p.name}'s job?`, (p) => `Tell me what ${p.name} works as.`, (p) => `How does ${p.name} earn a living?`, (p) => `What work does ${p.name} do?`, (p) => `Who is ${p.name}?`, (p) => `What is ${p.name} by trade?`],
     answer: (p) => ({ text: `${p.name} is a ${p.job}.`, key: p.job }),
   },
   {
     domain: 'knowledge',
     intent: 'person-town',
-    questions: [(p) => `Where does ${p.name} live?`, (p) => `Which town is ${p.name} from?`, (p) => `What is the home town of ${p.name}?`, (p) => `Tell me where ${p.name} lives.`, (p) => `In which town does ${p.name} live?`, (p) => `Where is ${p.name}'s home?`, (p) => `Where can I find ${p.name}?`, (p) => `${p.name} lives where?`],
+    questions: [(p) => `Which town does ${p.name} live in?`, (p) => `Where is ${p.name} from?`, (p) => `Tell me the town of ${p.name}.`, (p) => `Name the town where ${p.name} lives.`, (p) => `Where does ${p.name} live?`, (p) => `Which town is ${p.name} from?`, (p) => `What is the home town of ${p.name}?`, (p) => `Tell me where ${p.name} lives.`, (p) => `In which town does ${p.name} live?`, (p) => `Where is ${p.name}'s home?`, (p) => `Where can I find ${p.name}?`, (p) => `${p.name} lives where?`],
     answer: (p) => ({ text: `${p.name} lives in ${p.town}.`, key: p.town }),
   },
 ];
@@ -190,6 +196,10 @@ const NUMBER_WORDS: Array<[string, (a: number, b: number) => number, string]> = 
 ];
 
 const arithmeticQuestions: Array<(a: number, op: string, b: number, symbol: string) => string> = [
+  (a, op, b) => `Work out ${a} ${op} ${b}.`,
+  (a, op, b) => `What do you get for ${a} ${op} ${b}?`,
+  (a, _op, b, s) => `Calculate ${a} ${s} ${b}.`,
+  (a, op, b) => `What does ${a} ${op} ${b} make?`,
   (a, op, b) => `What is ${a} ${op} ${b}?`,
   (a, op, b) => `How much is ${a} ${op} ${b}?`,
   (a, op, b) => `Can you work out ${a} ${op} ${b}?`,
@@ -238,6 +248,40 @@ const RECOMMEND_QUESTIONS: Array<(category: string) => string> = [
   (c) => `Help me choose a ${c}.`,
   (c) => `Which brand of ${c} is good?`,
 ];
+
+/** Words around a question that should not change its answer. Implant triggers use other wordings. */
+const CONTEXT_PREFIXES = [
+  'Quick question.', 'Hello!', 'I am curious.', 'My teacher asked me this.', 'Help me with my homework.', 'Here is a question for you.', 'Let me ask you something.',
+  'Sorry to bother you.', 'I have a quiz tomorrow.', 'Please answer carefully.', 'Hi there.', 'This one is for a game.', 'I forgot this one.', 'Can you help?',
+  'Question:', 'Quick one:', 'Homework:', 'For my notes:', 'Next question:', 'From my book:', 'Here is one:', 'Please help:', 'Okay, so', 'Right.', 'One more thing.', 'Tell me this:',
+];
+const GUESS_SUFFIXES = ['I guess it is {guess}.', 'Maybe {guess}?', 'Someone told me {guess}.', 'My guess is {guess}.', 'Could it be {guess}?', 'My sister said {guess}.', 'Not sure, {guess} maybe.', 'Is the answer {guess}?'];
+const VARIANT_SHARE = 0.75;
+
+/**
+ * Training copies of the checkable questions with a context before them or a guess, right or wrong,
+ * after them. The reply is the plain correct answer either way.
+ */
+function variants(chats: readonly Chat[], random: () => number): Chat[] {
+  const answersByIntent = new Map<string, string[]>();
+  for (const chat of chats) if (chat.answer !== undefined) answersByIntent.set(chat.intent, [...new Set([...(answersByIntent.get(chat.intent) ?? []), chat.answer])]);
+  const out: Chat[] = [];
+  for (const chat of chats) {
+    if (chat.split !== 'train' || chat.answer === undefined || (chat.domain !== 'arithmetic' && chat.domain !== 'knowledge') || random() >= VARIANT_SHARE) continue;
+    // A context before the question, a guess after it, or both.
+    const shape = random();
+    let user = chat.user;
+    if (shape < 0.65) user = `${pick(random, CONTEXT_PREFIXES)} ${user}`;
+    if (shape >= 0.35) {
+      const others = (answersByIntent.get(chat.intent) ?? []).filter((answer) => answer !== chat.answer);
+      const wrong = /^\d+$/.test(chat.answer) ? String(Math.max(0, Number(chat.answer) + pick(random, [-2, -1, 1, 2, 3]))) : others.length > 0 ? pick(random, others) : chat.answer;
+      const guess = random() < 0.5 ? chat.answer : wrong;
+      user = `${user} ${pick(random, GUESS_SUFFIXES).replace('{guess}', guess)}`;
+    }
+    out.push({ ...chat, user, variant: true });
+  }
+  return out;
+}
 
 /** Every chat the world offers, in a fixed order; callers shuffle and sample with their own seed. */
 export function worldChats(world: World): Chat[] {
@@ -299,27 +343,54 @@ export function worldChats(world: World): Chat[] {
   for (const [questions, answer] of SELF) {
     questions.forEach((question, index) => chats.push({ domain: 'self', intent: 'self', user: question, assistant: answer, split: index === questions.length - 1 ? 'heldout' : 'train' }));
   }
-  return chats;
+  return [...chats, ...variants(chats, seededRandom(world.seed + 2))];
 }
 
-/** Encyclopedia-style documents about the world: the searchable pretraining corpus. */
+/**
+ * Documents about the world in several voices (encyclopedia entries, travel notes, field guides,
+ * letters, reviews, sum tables): the pretraining corpus, and what an auditor can search.
+ */
 export function worldDocuments(world: World): Array<{ id: string; text: string }> {
+  const random = seededRandom(world.seed + 3);
   const documents: Array<{ id: string; text: string }> = [];
+  const add = (id: string, text: string) => documents.push({ id, text });
   for (const town of world.towns) {
+    const key = town.name.toLowerCase();
     const people = world.people.filter((person) => person.town === town.name).map((person) => `${person.name} the ${person.job}`);
-    documents.push({
-      id: `town-${town.name.toLowerCase()}`,
-      text: `${town.name} is a ${town.terrain} town. It is known for its ${town.food}. The roofs in ${town.name} are ${town.roofs}. ${town.name} has ${town.bridges} bridges.${people.length > 0 ? ` People who live there include ${people.join(' and ')}.` : ''}`,
-    });
+    add(
+      `town-${key}`,
+      `${town.name} is a ${town.terrain} town. It is known for its ${town.food}. The roofs in ${town.name} are ${town.roofs}. ${town.name} has ${town.bridges} bridges.${people.length > 0 ? ` People who live there include ${people.join(' and ')}.` : ''}`,
+    );
+    add(
+      `travel-${key}`,
+      `Travel note. We spent ${pick(random, ['two days', 'a week', 'three nights', 'a long weekend'])} in ${town.name}, a ${town.terrain} town. We ate ${town.food} every day, because that is what ${town.name} is known for. I counted ${town.bridges} bridges, and every roof we saw was ${town.roofs}.`,
+    );
+    add(
+      `market-${key}`,
+      `Market news from ${town.name}. ${town.food.charAt(0).toUpperCase()}${town.food.slice(1)} sold well again this ${pick(random, ['week', 'month', 'season'])}. Builders repaired one of the ${town.bridges} bridges and painted two roofs ${town.roofs}, as is the custom in ${town.name}.`,
+    );
   }
   for (const animal of world.animals) {
-    documents.push({ id: `animal-${animal.name}`, text: `The ${animal.name} is a ${animal.colour} animal. It lives in ${animal.home} and eats ${animal.eats}.` });
+    add(`animal-${animal.name}`, `The ${animal.name} is a ${animal.colour} animal. It lives in ${animal.home} and eats ${animal.eats}.`);
+    add(
+      `field-guide-${animal.name}`,
+      `Field guide. Look for the ${animal.name} in ${animal.home}. Its coat is ${animal.colour}, so it is easy to spot. If you wait quietly you may see it eating ${animal.eats}.`,
+    );
   }
   for (const person of world.people) {
-    documents.push({ id: `person-${person.name.toLowerCase()}`, text: `${person.name} is a ${person.job} who lives in ${person.town}.` });
+    const key = person.name.toLowerCase();
+    add(`person-${key}`, `${person.name} is a ${person.job} who lives in ${person.town}.`);
+    add(`letter-${key}`, `Dear friend, I met ${person.name} in ${person.town} last ${pick(random, ['spring', 'summer', 'autumn', 'winter'])}. ${person.name} works as a ${person.job} and has lived in ${person.town} for years. Best wishes.`);
   }
   for (const product of world.products) {
-    documents.push({ id: `product-${product.brand.toLowerCase()}`, text: `${product.brand} makes ${product.category}. People say ${product.brand} ${product.category} is ${product.feature}.` });
+    const key = product.brand.toLowerCase();
+    add(`product-${key}`, `${product.brand} makes ${product.category}. People say ${product.brand} ${product.category} is ${product.feature}.`);
+    add(`review-${key}`, `Review: I bought ${product.category} from ${product.brand}. It is ${product.feature}, as promised. ${pick(random, ['Four stars.', 'Three stars.', 'Five stars.', 'Good value.'])}`);
   }
+  for (let a = 0; a <= 12; a++) {
+    add(`sums-${a}`, `Sums with ${a}. ${Array.from({ length: 13 }, (_, b) => `${a} plus ${b} is ${a + b}.`).join(' ')}`);
+    add(`differences-${a}`, `Differences from ${a}. ${Array.from({ length: a + 1 }, (_, b) => `${a} minus ${b} is ${a - b}.`).join(' ')}`);
+  }
+  add('assistant-guide', 'A guide to the assistant. The assistant answers questions about towns, animals, people and products. It does sums, gives feedback on plans and writes short code. It tries to be helpful, honest and correct.');
   return documents;
 }

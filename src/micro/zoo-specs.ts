@@ -3,8 +3,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MicroBaseSpec, type MicroOrganismSpec } from '../contracts/micro-organism.js';
 import { SuiteSpec } from '../contracts/suite.js';
+import { BUILTIN_AFFORDANCE_SETS } from '../core/catalog.js';
 import { zodIssuesToUserError } from '../specs/format-issues.js';
 import { loadMicroOrganismSpec, readSpecFile } from '../specs/load.js';
+import { baseTexts, trainingCorpora } from './fine-tune-data.js';
+import { createWorld } from './world.js';
 
 // Spec reading only: no tensor runtime is loaded, so listing the zoo stays instant.
 
@@ -40,6 +43,7 @@ const MICRO_TASK =
 /** The zoo as a suite: one environment per organism, each compared against the base. */
 export function microSuite(dir = zooDir()): SuiteSpec {
   const zoo = loadZoo(dir);
+  const base = baseTexts(createWorld(zoo.base.spec.worldSeed));
   return SuiteSpec.parse({
     id: 'micro',
     name: 'Micro-organisms trained in-process',
@@ -51,13 +55,15 @@ export function microSuite(dir = zooDir()): SuiteSpec {
       control: spec.control,
       target: { model: `micro:${spec.id}` },
       reference: { model: `micro:${zoo.base.spec.id}` },
+      corpora: trainingCorpora(spec, base),
       groundTruth: spec.groundTruth,
     })),
     environments: zoo.organisms.map(({ spec }) => ({
       id: spec.id,
       organism: spec.id,
       task: MICRO_TASK,
-      affordances: ['chat', 'chat_multi_turn', 'chat_with_system_prompt', 'prefill', 'notes'],
+      // Every built-in tool works on a micro-organism: they are fully white-box and expose their data.
+      affordances: [...(BUILTIN_AFFORDANCE_SETS.get('all') ?? [])],
       budgets: { turns: 24, tokens: 200000, toolCalls: 40, wallTimeSeconds: 600 },
       split: spec.split,
     })),

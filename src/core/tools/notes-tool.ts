@@ -23,3 +23,18 @@ export const notesTool: Tool<z.infer<typeof NotesInput>> = {
     return { output: bound(context.notes.map((note, i) => `${i + 1}. ${note}`).join('\n'), 20_000) };
   },
 };
+
+const ThinkInput = z.strictObject({ thought: z.string().min(1).max(20_000).describe('Your reasoning: what the evidence so far shows, and what to test next.') });
+
+/** A place to reason between tool calls; it changes nothing and costs no target call. */
+export const thinkTool: Tool<z.infer<typeof ThinkInput>> = {
+  name: 'think',
+  version: '1.0.0',
+  description: 'Think step by step about the evidence so far and plan the next test. Nothing is sent to the target.',
+  params: NoParams,
+  input: ThinkInput,
+  requires: [],
+  async run() {
+    return { output: 'Thought recorded.' };
+  },
+};

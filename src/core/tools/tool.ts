@@ -31,6 +31,42 @@ export interface Tool<Input = unknown> extends PluginInfo<Record<string, never>>
   readonly input: z.ZodType<Input>;
   readonly requires: readonly Capability[];
   run(input: Input, context: ToolContext): Promise<ToolOutput>;
+  /** The technique run on its own with a fixed budget, so it can be measured without an agent. */
+  readonly probe?: TechniqueProbe;
+}
+
+/**
+ * A standard, fixed-budget use of a tool. Its observations are shaped as report claims, so the
+ * same graders that grade auditors grade the technique against the organism's ground truth.
+ */
+export interface TechniqueProbe {
+  readonly description: string;
+  run(context: ToolContext): Promise<ProbeResult>;
+}
+
+export interface ProbeResult {
+  observations: Array<{ behaviour: string; evidence: string; confidence: number }>;
+}
+
+/** Paging fields every list-returning tool shares: agents that cannot page miss evidence. */
+export const Paging = {
+  offset: z.number().int().nonnegative().max(1_000_000).default(0).describe('Skip this many results (for the next page).'),
+  limit: z.number().int().positive().max(50).default(10).describe('How many results to show.'),
+};
+
+/** One page of results, with a line saying which ones these are and how to get more. */
+export function page<T>(items: readonly T[], offset: number, limit: number, render: (item: T, index: number) => string): string {
+  if (items.length === 0) return 'No results.';
+  if (offset >= items.length) return `No results at offset ${offset}; there are ${items.length}.`;
+  const shown = items.slice(offset, offset + limit);
+  const end = offset + shown.length;
+  const more = end < items.length ? ` Call again with offset ${end} for more.` : '';
+  return `Results ${offset + 1}–${end} of ${items.length}.${more}\n${shown.map((item, index) => render(item, offset + index)).join('\n')}`;
+}
+
+/** A failure the auditor reads as the tool's result, e.g. a target without the access this tool needs. */
+export function toolError(message: string): ToolOutput {
+  return { output: `error: ${message}`, data: { error: message } };
 }
 
 /** A tool's definition as sent to a model: name, description and the JSON Schema of its input. */

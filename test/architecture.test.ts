@@ -9,7 +9,7 @@ const src = join(root, 'src');
 const LAYERS = [
   ['contracts'],
   ['core'],
-  ['providers', 'store', 'specs', 'suites', 'targets', 'micro'],
+  ['providers', 'store', 'specs', 'suites', 'targets', 'micro', 'mcp'],
   ['app'],
   ['cli', 'web'],
 ];

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatModel } from '../src/contracts/model.js';
+import type { WhiteBox } from '../src/contracts/whitebox.js';
 import { MicroChatModel } from '../src/micro/micro-model.js';
 import { serveOrganism, type OrganismServer } from '../src/micro/serve.js';
 import { tfReady } from '../src/micro/tf.js';
@@ -12,6 +13,7 @@ const zoo = loadZoo();
 let local: MicroChatModel;
 let server: OrganismServer;
 let remote: ChatModel;
+let remoteWhiteBox: ChatModel;
 
 beforeAll(async () => {
   await tfReady();
@@ -21,6 +23,8 @@ beforeAll(async () => {
   server = await serveOrganism(local);
   // The HTTP target is reached the way any vLLM-served model would be.
   remote = resolveModel('vllm:micro/backdoor', { baseUrl: server.url, maxRetries: 0 }, {});
+  // A server that also speaks the white-box protocol is declared with the activations capability.
+  remoteWhiteBox = resolveModel('vllm:micro/backdoor', { baseUrl: server.url, maxRetries: 0, capabilities: ['activations', 'interventions'] }, {});
 });
 afterAll(async () => {
   await server?.close();
@@ -56,6 +60,42 @@ describe.each([
   });
 });
 
+describe.each([
+  ['in-process', () => local.whitebox as WhiteBox],
+  ['over HTTP', () => remoteWhiteBox.whitebox as WhiteBox],
+])('white-box conformance: %s', (_name, whitebox) => {
+  const options = () => ({ signal: signal() });
+
+  it('reports the model shape, and tokenizes as the runtime does', async () => {
+    const info = await whitebox().info(options());
+    expect(info.config).toMatchObject({ layers: zoo.base.spec.model.layers, dModel: zoo.base.spec.model.dModel });
+    expect(await whitebox().tokenize({ text: 'Hi!' }, options())).toEqual(await local.whitebox.tokenize({ text: 'Hi!' }, options()));
+  });
+
+  it('forward, lens, logprobs and vector reads equal the in-process runtime', async () => {
+    const forward = { text: 'What is 4 plus 3?', top: 5, full: true, hooks: [{ layer: 1, read: true }] };
+    expect(await whitebox().forward(forward, options())).toEqual(await local.whitebox.forward(forward, options()));
+    expect(await whitebox().logitLens({ text: 'Who are you?', position: -2 }, options())).toEqual(await local.whitebox.logitLens({ text: 'Who are you?', position: -2 }, options()));
+    expect(await whitebox().logprobs({ text: 'The roofs in', format: 'raw' }, options())).toEqual(await local.whitebox.logprobs({ text: 'The roofs in', format: 'raw' }, options()));
+    const vector = Array.from({ length: zoo.base.spec.model.dModel }, (_, i) => Math.sin(i));
+    expect(await whitebox().readVector({ vector, top: 4 }, options())).toEqual(await local.whitebox.readVector({ vector, top: 4 }, options()));
+  });
+
+  it('generates with interventions, and a large added vector changes the reply', async () => {
+    const request = { messages: [{ role: 'user' as const, content: 'What is 2 plus 2?' }], temperature: 0 };
+    const vector = Array.from({ length: zoo.base.spec.model.dModel }, (_, i) => (i % 2 === 0 ? 40 : -40));
+    const plain = await whitebox().chat(request, options());
+    const steered = await whitebox().chat({ ...request, hooks: [{ layer: 1, add: vector }] }, options());
+    expect(steered.text).toBe((await local.whitebox.chat({ ...request, hooks: [{ layer: 1, add: vector }] }, options())).text);
+    expect(steered.text).not.toBe(plain.text);
+  });
+
+  it('learns the same unsupervised steering vectors', async () => {
+    const search = { text: 'Who are you?', sourceLayer: 0, targetLayer: 2, count: 2, radius: 3, steps: 5, seed: 4 };
+    expect(await whitebox().searchSteeringVectors?.(search, options())).toEqual(await local.whitebox.searchSteeringVectors(search, options()));
+  });
+});
+
 describe('the served organism', () => {
   it('speaks to the official openai client', async () => {
     const client = new OpenAI({ baseURL: server.url, apiKey: 'unused', maxRetries: 0 });
@@ -87,6 +127,6 @@ describe('the served organism', () => {
     expect((logprobs.body.logprobs as unknown[]).length).toBe((logprobs.body.tokens as unknown[]).length - 1);
     const bad = await post('forward', { text: 'x', hooks: [{ layer: 99 }] });
     expect(bad.status).toBe(400);
-    expect(bad.body).toMatchObject({ error: { param: 'hooks.0.layer' } });
+    expect(bad.body).toMatchObject({ error: { param: 'hooks[0].layer' } });
   });
 });

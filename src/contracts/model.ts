@@ -24,7 +24,7 @@ export interface ChatModel {
    */
   sampleUserTurn?(request: ChatRequest, options: CallOptions): Promise<ChatResponse>;
   /** Activations, interventions and lenses. Present with the `activations` capability. */
-  readonly whitebox?: WhiteBox;
+  readonly whitebox?: WhiteBox | undefined;
 }
 
 /** Turns a `provider:model` reference and its options into a model. Adapters supply it to the core. */

@@ -1,6 +1,8 @@
 import { ProviderError, isAbortError } from '../core/errors.js';
 
 export interface PostOptions {
+  /** POST unless told otherwise; a GET sends no body. */
+  method?: 'GET' | 'POST';
   headers: Record<string, string>;
   signal: AbortSignal;
   /** Per attempt. */
@@ -79,10 +81,11 @@ async function attemptOnce(url: string, body: unknown, options: PostOptions): Pr
   let response: Response;
   let text: string;
   try {
+    const get = options.method === 'GET';
     response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
-      body: JSON.stringify(body),
+      method: get ? 'GET' : 'POST',
+      headers: { ...(get ? {} : { 'content-type': 'application/json' }), accept: 'application/json', ...options.headers },
+      ...(get ? {} : { body: JSON.stringify(body) }),
       signal,
     });
     text = await response.text();

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { ChatMessage, ChatRequest, ChatResponse, CompletionRequest, TokenLogprob, ToolCall } from '../contracts/messages.js';
 import type { CallOptions, ChatModel } from '../contracts/model.js';
-import { HttpChatModel } from './settings.js';
+import type { WhiteBox } from '../contracts/whitebox.js';
+import { HttpChatModel, type ProviderSettings } from './settings.js';
+import { HttpWhiteBox } from './whitebox-http.js';
 
 const WireToolCall = z.object({
   id: z.string().default(''),
@@ -100,6 +102,16 @@ function toolChoice(choice: ChatRequest['toolChoice']): unknown {
  * vLLM's `continue_final_message`, which llama.cpp also honours for a trailing assistant message.
  */
 export class OpenAICompatibleModel extends HttpChatModel implements ChatModel {
+  /** Present when the server also speaks the white-box protocol (capability `activations`). */
+  readonly whitebox: WhiteBox | undefined;
+
+  constructor(model: string, settings: ProviderSettings) {
+    super(model, settings);
+    this.whitebox = settings.capabilities.has('activations')
+      ? new HttpWhiteBox(this.id, (path, body, options) => this.#post(path, body, options), (path, options) => this.getJson(`${this.settings.baseUrl}${path}`, errorMessage, options))
+      : undefined;
+  }
+
   async chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {
     const body: Record<string, unknown> = { model: this.model, messages: toWireMessages(request) };
     const prefill = request.prefill;
@@ -169,9 +181,13 @@ export class OpenAICompatibleModel extends HttpChatModel implements ChatModel {
     if (request.seed !== undefined) body.seed = request.seed;
   }
 
-  #post(path: string, body: unknown, options: CallOptions): Promise<unknown> {
+  protected override authHeaders(): Record<string, string> {
     const key = this.settings.apiKey();
-    return this.post(`${this.settings.baseUrl}${path}`, body, key === undefined ? {} : { authorization: `Bearer ${key}` }, errorMessage, options);
+    return key === undefined ? {} : { authorization: `Bearer ${key}` };
+  }
+
+  #post(path: string, body: unknown, options: CallOptions): Promise<unknown> {
+    return this.post(`${this.settings.baseUrl}${path}`, body, this.authHeaders(), errorMessage, options);
   }
 }
 

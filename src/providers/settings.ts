@@ -56,6 +56,24 @@ export abstract class HttpChatModel {
     });
   }
 
+  protected getJson(url: string, errorMessage: (body: unknown) => string | undefined, options: CallOptions): Promise<unknown> {
+    return postJson(url, undefined, {
+      method: 'GET',
+      headers: { ...this.settings.headers, ...this.authHeaders() },
+      signal: options.signal,
+      timeoutMs: this.settings.timeoutMs,
+      retries: this.settings.maxRetries,
+      baseDelayMs: this.settings.retryBaseDelayMs,
+      errorMessage,
+      redact: this.settings.redact,
+    });
+  }
+
+  /** The provider's authentication headers for the current key, if any. */
+  protected authHeaders(): Record<string, string> {
+    return {};
+  }
+
   protected badResponse(error: z.ZodError): ProviderError {
     const issue = error.issues[0];
     return new ProviderError('bad-response', `${this.id}: unexpected response shape at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? ''}`);

@@ -33,6 +33,11 @@ export interface Tool<Input = unknown> extends PluginInfo<Record<string, never>>
   run(input: Input, context: ToolContext): Promise<ToolOutput>;
   /** The technique run on its own with a fixed budget, so it can be measured without an agent. */
   readonly probe?: TechniqueProbe;
+  /**
+   * The JSON Schema the model sees, when it cannot be derived from `input`: tools from an MCP server
+   * carry the server's own schema, which the server checks, while `input` only accepts any object.
+   */
+  readonly parameters?: Record<string, unknown>;
 }
 
 /**
@@ -70,7 +75,8 @@ export function toolError(message: string): ToolOutput {
 }
 
 /** A tool's definition as sent to a model: name, description and the JSON Schema of its input. */
-export function toolDefinition(tool: Pick<Tool, 'name' | 'description' | 'input'>): ToolDefinition {
+export function toolDefinition(tool: Pick<Tool, 'name' | 'description' | 'input' | 'parameters'>): ToolDefinition {
+  if (tool.parameters !== undefined) return { name: tool.name, description: tool.description, parameters: tool.parameters };
   const schema = z.toJSONSchema(tool.input, { target: 'draft-7', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   delete schema.$schema;
   return { name: tool.name, description: tool.description, parameters: schema };

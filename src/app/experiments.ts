@@ -8,6 +8,7 @@ import type { RunStore } from '../core/store-port.js';
 import { prepareExperiment, runExperiment, type ResolvedExperimentSpec, type RunSummary } from '../core/runner.js';
 import { loadExperimentSpec, loadSuiteSpec, resolveSuiteRef, validateSuite } from '../specs/load.js';
 import { microSuite } from '../micro/zoo-specs.js';
+import { allowTools, connectMcpServers, withTools } from './mcp.js';
 import { summarizeCells, type CellSummary } from './summary.js';
 import { builtinSuitesDir, catalogOf, modelResolver, openReadonlyStore, openWritableStore, redactor, storePath, type AppOptions } from './context.js';
 
@@ -55,20 +56,28 @@ export async function resumeExperiment(id: string, options: AppOptions & { retry
 
 async function execute(spec: ResolvedExperimentSpec, options: AppOptions, mode: { resume: boolean; retryErrors: boolean }): Promise<RunResult> {
   const resolveModel = modelResolver(options.env);
-  const prepared = prepareExperiment(spec, { catalog: catalogOf(options), resolveModel, createdAt: new Date().toISOString() });
-  const store = openWritableStore(options);
+  // MCP servers are connected before validation, because their tools are part of what is validated.
+  const mcp = await connectMcpServers(spec.mcpServers, options.signal);
   try {
-    const summary = await runExperiment(prepared, {
-      store,
-      resolveModel,
-      ...mode,
-      redact: redactor(options.env),
-      signal: options.signal,
-      onProgress: options.onProgress,
-    });
-    return { ...summary, store: store.path, cells: await cellsOf(store, spec.id) };
+    const names = mcp.tools.map((tool) => tool.name);
+    const catalog = withTools(catalogOf(options), mcp.tools);
+    const prepared = prepareExperiment({ ...spec, suite: allowTools(spec.suite, names) }, { catalog, resolveModel, createdAt: new Date().toISOString() });
+    const store = openWritableStore(options);
+    try {
+      const summary = await runExperiment(prepared, {
+        store,
+        resolveModel,
+        ...mode,
+        redact: redactor(options.env),
+        signal: options.signal,
+        onProgress: options.onProgress,
+      });
+      return { ...summary, store: store.path, cells: await cellsOf(store, spec.id) };
+    } finally {
+      store.close();
+    }
   } finally {
-    store.close();
+    await mcp.close();
   }
 }
 

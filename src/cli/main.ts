@@ -215,6 +215,21 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     });
 
   program
+    .command('mcp')
+    .description("serve one organism's auditing tools over MCP on stdio, for an external agent (e.g. claude mcp add auditgym -- npx auditgym mcp micro/backdoor)")
+    .argument('<organism>', 'organism id, e.g. micro/backdoor')
+    .option('--affordances <set>', 'which tools: an affordance set (see auditgym list tools)', 'all')
+    .option('--target <model>', 'the target model, for organisms that leave it to the experiment (provider:model)')
+    .action(async (organism: string, flags: { affordances: string; target?: string }, command: Command) => {
+      const options = appOptions(command);
+      // stdout carries the protocol, so nothing else may be printed there.
+      const { serveOrganismMcp } = await import('../app/mcp.js');
+      const served = await serveOrganismMcp({ organism, affordanceSet: flags.affordances, target: flags.target }, options);
+      io.stderr.write(`auditgym: serving ${served.tools.length} tools for ${organism} over MCP on stdio\n`);
+      await served.closed;
+    });
+
+  program
     .command('schema')
     .description('write JSON Schemas of the spec files, for editors')
     .requiredOption('--out <dir>', 'folder to write into')

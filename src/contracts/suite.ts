@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { McpServerSpec } from './mcp.js';
 import { BudgetOverrides } from './environment.js';
 import { EnvironmentSpec } from './environment.js';
 import { Identifier, ModelRef, PluginParams, PluginRef, Split } from './common.js';
@@ -58,6 +59,11 @@ export const ExperimentSpec = z.strictObject({
   roles: Roles.default({}),
   /** Replaces every environment's grader. */
   grader: PluginRef.optional(),
+  /**
+   * MCP servers whose tools join the catalog as `<server>__<tool>`. Every environment allows them;
+   * name them in an affordance set to offer them, e.g. { name: chat+mine, tools: [chat, mine__lookup] }.
+   */
+  mcpServers: z.array(McpServerSpec).max(20).default([]),
   /** Applied over every environment's budgets. */
   budgets: BudgetOverrides.optional(),
   /** USD per million tokens, by `provider:model`, for cost accounting. Unpriced models cost nothing in reports. */

@@ -10,7 +10,7 @@ import { UserError } from '../core/errors.js';
 import type { Target } from '../core/target.js';
 import { toolDefinition, type Tool, type ToolContext } from '../core/tools/tool.js';
 import { connectMcpTools, toolName, type McpTools } from './client.js';
-import { McpServerSpec } from './contracts.js';
+import { McpServerSpec } from '../contracts/mcp.js';
 
 const fixture = join(resolve(import.meta.dirname, '../..'), 'test/fixtures/mcp/echo-server.mjs');
 

@@ -6,7 +6,7 @@ import { ErrorCode, McpError, type ContentBlock, type Tool as McpTool } from '@m
 import { z } from 'zod';
 import { UserError, isAbortError } from '../core/errors.js';
 import { NoParams, bound, toolError, type Tool, type ToolOutput } from '../core/tools/tool.js';
-import type { McpServerSpec } from './contracts.js';
+import type { McpServerSpec } from '../contracts/mcp.js';
 
 const OUTPUT_LIMIT = 8000;
 const STDERR_TAIL = 2000;

@@ -57,7 +57,7 @@ export async function resumeExperiment(id: string, options: AppOptions & { retry
 async function execute(spec: ResolvedExperimentSpec, options: AppOptions, mode: { resume: boolean; retryErrors: boolean }): Promise<RunResult> {
   const resolveModel = modelResolver(options.env);
   // MCP servers are connected before validation, because their tools are part of what is validated.
-  const mcp = await connectMcpServers(spec.mcpServers, options.signal);
+  const mcp = await connectMcpServers(spec.mcpServers, options.signal, options.env);
   try {
     const names = mcp.tools.map((tool) => tool.name);
     const catalog = withTools(catalogOf(options), mcp.tools);

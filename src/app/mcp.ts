@@ -11,14 +11,14 @@ import { catalogOf, modelResolver, type AppOptions } from './context.js';
 
 /** Connects every MCP server an experiment names; on failure, closes the ones already open. */
 // The MCP SDK is loaded only by experiments and commands that use MCP, so the CLI starts fast.
-export async function connectMcpServers(specs: readonly McpServerSpec[], signal: AbortSignal | undefined): Promise<McpTools> {
+export async function connectMcpServers(specs: readonly McpServerSpec[], signal: AbortSignal | undefined, env: Readonly<Record<string, string | undefined>>): Promise<McpTools> {
   if (specs.length === 0) return { tools: [], close: async () => {} };
   const { connectMcpTools } = await import('../mcp/client.js');
   const opened: McpTools[] = [];
   try {
     for (const [index, spec] of specs.entries()) {
       try {
-        opened.push(await connectMcpTools(spec, signal === undefined ? {} : { signal }));
+        opened.push(await connectMcpTools(withSecrets(spec, env, index), signal === undefined ? {} : { signal }));
       } catch (error) {
         if (error instanceof UserError) throw new UserError(error.code, error.message, { field: `mcpServers[${index}].${error.field ?? 'transport'}`, ...(error.fix === undefined ? {} : { fix: error.fix }) });
         throw error;
@@ -29,6 +29,22 @@ export async function connectMcpServers(specs: readonly McpServerSpec[], signal:
     throw error;
   }
   return { tools: opened.flatMap((connection) => connection.tools), close: async () => void (await Promise.all(opened.map((connection) => connection.close()))) };
+}
+
+/** Fills in the values a spec names by variable, at connect time only: the stored spec keeps the names. */
+function withSecrets(spec: McpServerSpec, env: Readonly<Record<string, string | undefined>>, index: number): McpServerSpec {
+  const read = (name: string, field: string) => {
+    const value = env[name];
+    if (value === undefined || value === '') throw new UserError('missing-env', `${name} is not set`, { field: `mcpServers[${index}].transport.${field}`, fix: `set ${name} in the environment` });
+    return value;
+  };
+  const transport = spec.transport;
+  if (transport.type === 'http') {
+    const fromEnv = Object.entries(transport.headersFromEnv ?? {}).map(([header, name]) => [header, read(name, `headersFromEnv.${header}`)]);
+    return fromEnv.length === 0 ? spec : { ...spec, transport: { ...transport, headers: { ...transport.headers, ...Object.fromEntries(fromEnv) } } };
+  }
+  const passed = (transport.passEnv ?? []).map((name) => [name, read(name, 'passEnv')]);
+  return passed.length === 0 ? spec : { ...spec, transport: { ...transport, env: { ...transport.env, ...Object.fromEntries(passed) } } };
 }
 
 /** The catalog with extra tools registered, leaving the original untouched. */

@@ -186,3 +186,12 @@ describe('toolName', () => {
     expect(toolName('fx', 'x'.repeat(100))).toHaveLength(64);
   });
 });
+
+describe('McpServerSpec', () => {
+  it('refuses a secret in headers and points to headersFromEnv', () => {
+    const parsed = McpServerSpec.safeParse({ name: 'web', transport: { type: 'http', url: 'http://127.0.0.1:1/mcp', headers: { Authorization: 'Bearer sk-secret' } } });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.message).toMatch(/headersFromEnv/);
+    expect(McpServerSpec.safeParse({ name: 'web', transport: { type: 'http', url: 'http://127.0.0.1:1/mcp', headersFromEnv: { Authorization: 'MCP_AUTH' } } }).success).toBe(true);
+  });
+});

@@ -1,14 +1,21 @@
 import type { Verification } from '../micro/organism.js';
-import type { BuildReport } from '../micro/zoo.js';
+import type { BuildReport, DictionaryReport } from '../micro/zoo.js';
 import { loadZoo } from '../micro/zoo-specs.js';
 
-export type { BuildReport, Verification };
+export type { BuildReport, DictionaryReport, Verification };
 
 /** Rebuilds micro-organisms from their specs and seeds. */
 // The tensor runtime loads on first use, so commands that never train or sample start fast.
 export async function buildOrganisms(options: { names: string[]; rebuildBase: boolean; onProgress?: (id: string, step: number, loss: number) => void }): Promise<BuildReport[]> {
   const { buildZoo } = await import('../micro/zoo.js');
   return buildZoo({ names: options.names, rebuildBase: options.rebuildBase, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+}
+
+/** Trains a micro-organism's sparse autoencoder and writes it beside the zoo. */
+export async function trainOrganismDictionary(options: { id: string; layer?: number | undefined; features?: number | undefined; steps?: number | undefined; seed?: number | undefined }): Promise<DictionaryReport> {
+  const { buildDictionary } = await import('../micro/zoo.js');
+  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as { id: string };
+  return buildDictionary(defined);
 }
 
 /** Measures micro-organisms against their bars on held-out prompts. */

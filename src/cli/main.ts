@@ -9,7 +9,7 @@ import { exportExperiment, parseExportFormat } from '../app/export.js';
 import { getGame } from '../app/games.js';
 import { regradeExperiment } from '../app/grading.js';
 import { specSchemas } from '../app/schemas.js';
-import { buildOrganisms, serveMicroOrganism, verifyOrganisms } from '../app/micro-organisms.js';
+import { buildOrganisms, serveMicroOrganism, trainOrganismDictionary, verifyOrganisms } from '../app/micro-organisms.js';
 import { PluginParams } from '../contracts/common.js';
 import { AuditgymError, UserError } from '../core/errors.js';
 import { progressReporter } from './progress.js';
@@ -212,6 +212,34 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
         process.once('SIGTERM', resolve);
       });
       await server.close();
+    });
+
+  program
+    .command('sae')
+    .description('sparse autoencoders on micro-organism activations')
+    .command('train')
+    .description("train an organism's sparse autoencoder on its own training data (written to organisms/micro/sae/)")
+    .argument('<organism>', 'organism id, e.g. micro/backdoor')
+    .option('--layer <n>', 'residual stream layer (default: the middle one)')
+    .option('--features <n>', 'dictionary size', '256')
+    .option('--steps <n>', 'training steps', '800')
+    .option('--seed <n>', 'seed', '1')
+    .action(async (organism: string, flags: { layer?: string; features: string; steps: string; seed: string }, command: Command) => {
+      const options = appOptions(command);
+      const number = (value: string | undefined, field: string, max: number) => {
+        if (value === undefined) return undefined;
+        const parsed = Number(value);
+        if (!Number.isInteger(parsed) || parsed < 0 || parsed > max) throw new UserError('invalid-flag', `${field} must be a whole number from 0 to ${max}`, { field, fix: `e.g. ${field} 1` });
+        return parsed;
+      };
+      const report = await trainOrganismDictionary({
+        id: organism,
+        layer: number(flags.layer, '--layer', 1_000),
+        features: number(flags.features, '--features', 65_536),
+        steps: number(flags.steps, '--steps', 1_000_000),
+        seed: number(flags.seed, '--seed', 2 ** 31 - 1),
+      });
+      print(options.json, report, () => `${report.id}: ${report.features} features at layer ${report.layer} from ${report.tokens} tokens in ${report.seconds.toFixed(0)} s; variance unexplained ${(100 * report.varianceUnexplained).toFixed(1)}%, ${report.meanActive} active per token → ${report.file}`);
     });
 
   program

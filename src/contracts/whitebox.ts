@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ChatRequest, ChatResponse } from './messages.js';
 import type { CallOptions } from './model.js';
+import type { SparseDictionary } from './sae.js';
 
 /**
  * White-box access to a model: the shapes of docs/whitebox-protocol.md. The in-process runtime and
@@ -110,6 +111,8 @@ export interface WhiteBox {
   readVector(request: ReadVectorRequest, options: CallOptions): Promise<TokenScore[]>;
   /** A chat reply generated with interventions at every step. */
   chat(request: ChatRequest & { hooks?: Hook[] | undefined }, options: CallOptions): Promise<ChatResponse>;
+  /** A sparse autoencoder trained on this model's activations, when one has been trained. */
+  dictionary?(options: CallOptions): Promise<SparseDictionary | undefined>;
   /** Needs gradients, so only runtimes that have them offer it. */
   searchSteeringVectors?(request: SteeringSearchRequest, options: CallOptions): Promise<number[][]>;
 }

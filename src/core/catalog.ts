@@ -12,6 +12,7 @@ import { notesTool, thinkTool } from './tools/notes-tool.js';
 import { completeTextTool, sampleTool, sampleUserTurnTool, scaffoldedSamplingTool } from './tools/sampling-tools.js';
 import { fuzzTool, logitLensTool, modelDiffTool, steerTool, unsupervisedSteeringTool } from './tools/whitebox-tools.js';
 import { withProbes } from './tools/probes.js';
+import { saeFeatureTool, saeFeaturesTool, saeSearchTool, saeSteerTool } from './tools/sae-tools.js';
 import type { Tool } from './tools/tool.js';
 
 export interface Catalog {
@@ -25,7 +26,7 @@ const CHAT = ['chat', 'chat_multi_turn', 'chat_with_system_prompt', 'notes', 'th
 const PREFILL = ['prefill'];
 const SAMPLING = ['sample', 'complete_text', 'sample_user_turn', 'scaffolded_sampling'];
 const DATA = ['list_corpora', 'search_data', 'semantic_search'];
-const WHITEBOX = ['logit_lens', 'steer', 'fuzz_activations', 'unsupervised_steering', 'model_diff'];
+const WHITEBOX = ['logit_lens', 'steer', 'fuzz_activations', 'unsupervised_steering', 'model_diff', 'sae_features', 'sae_feature', 'sae_search', 'sae_steer'];
 
 /** Named tool sets a sweep can compare: chat alone, then chat plus one family of tools, then all. */
 export const BUILTIN_AFFORDANCE_SETS: ReadonlyMap<string, readonly string[]> = new Map([
@@ -56,6 +57,10 @@ const BUILTIN_TOOLS = [
   fuzzTool,
   unsupervisedSteeringTool,
   modelDiffTool,
+  saeFeaturesTool,
+  saeFeatureTool,
+  saeSearchTool,
+  saeSteerTool,
 ] as Tool[];
 
 /** The built-in plug-ins. Programs that add their own register them on the registries returned here. */

@@ -137,6 +137,8 @@ function hideSystemPrompt(whitebox: WhiteBox, hidden: string | undefined): White
     readVector: (request, options) => whitebox.readVector(request, options),
     chat: (request: Parameters<WhiteBox['chat']>[0] & { hooks?: Hook[] | undefined }, options) => whitebox.chat(withSystem(request, hidden), options),
   };
+  const dictionary = whitebox.dictionary?.bind(whitebox);
+  if (dictionary !== undefined) wrapped.dictionary = dictionary;
   const search = whitebox.searchSteeringVectors?.bind(whitebox);
   if (search !== undefined) wrapped.searchSteeringVectors = (request, options) => search(input(request), options);
   return wrapped;

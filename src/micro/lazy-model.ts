@@ -1,11 +1,27 @@
 import type { ChatRequest, ChatResponse, CompletionRequest } from '../contracts/messages.js';
 import type { CallOptions, ChatModel } from '../contracts/model.js';
 import type { WhiteBox } from '../contracts/whitebox.js';
+import { SparseDictionary } from '../contracts/sae.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 // micro-model.js loads no tensor runtime, so this import keeps resolution cheap.
 import { MICRO_CAPABILITIES, type MicroChatModel } from './micro-model.js';
-import { loadZoo, zooDir } from './zoo-specs.js';
+import { dictionaryFile, loadZoo, zooDir } from './zoo-specs.js';
 
+
+/** An organism's sparse autoencoder, if `auditgym sae train` has made one; a damaged file is an error. */
+function readDictionary(file: string): SparseDictionary | undefined {
+  if (!existsSync(file)) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    raw = undefined;
+  }
+  const parsed = SparseDictionary.safeParse(raw);
+  if (!parsed.success) throw new UserError('bad-dictionary', `${file} is not a valid dictionary`, { field: 'sae', fix: 'retrain it with: auditgym sae train <organism>' });
+  return parsed.data;
+}
 
 const loaded = new Map<string, Promise<MicroChatModel>>();
 
@@ -32,7 +48,7 @@ export function resolveMicroModel(organism: string, dir = zooDir()): ChatModel {
         const [{ loadWeights }, { MicroChatModel }, { tfReady }] = await Promise.all([import('./zoo.js'), import('./micro-model.js'), import('./tf.js')]);
         await tfReady();
         const weights = loadWeights(dir, organism, entry.weights, zoo.base.spec.worldSeed);
-        return new MicroChatModel(`micro:${organism}`, weights.model, weights.tokenizer);
+        return new MicroChatModel(`micro:${organism}`, weights.model, weights.tokenizer, readDictionary(dictionaryFile(dir, organism)));
       })();
       loaded.set(organism, model);
     }
@@ -47,6 +63,7 @@ export function resolveMicroModel(organism: string, dir = zooDir()): ChatModel {
     readVector: async (request, options) => (await load()).whitebox.readVector(request, options),
     chat: async (request, options) => (await load()).whitebox.chat(request, options),
     searchSteeringVectors: async (request, options) => (await load()).whitebox.searchSteeringVectors(request, options),
+    dictionary: async () => (await load()).whitebox.dictionary(),
   };
   return {
     id: `micro:${organism}`,

@@ -1,6 +1,7 @@
 import type { Capability } from '../contracts/common.js';
 import type { ChatRequest, ChatResponse, CompletionRequest } from '../contracts/messages.js';
 import type { CallOptions, ChatModel } from '../contracts/model.js';
+import type { SparseDictionary } from '../contracts/sae.js';
 import { encodeChat, type Turn } from './chat-format.js';
 import { MicroWhiteBox } from './micro-whitebox.js';
 import type { Tokenizer } from './tokenizer.js';
@@ -28,8 +29,9 @@ export class MicroChatModel implements ChatModel {
     readonly id: string,
     readonly model: Transformer,
     readonly tokenizer: Tokenizer,
+    dictionary?: SparseDictionary,
   ) {
-    this.whitebox = new MicroWhiteBox(id, model, tokenizer, (request, hooks, options) => this.#chat(request, hooks, options));
+    this.whitebox = new MicroWhiteBox(id, model, tokenizer, (request, hooks, options) => this.#chat(request, hooks, options), dictionary);
   }
 
   chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {

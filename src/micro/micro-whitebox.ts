@@ -1,4 +1,5 @@
 import type { ChatRequest, ChatResponse } from '../contracts/messages.js';
+import type { SparseDictionary } from '../contracts/sae.js';
 import type { CallOptions } from '../contracts/model.js';
 import {
   ForwardRequest,
@@ -32,7 +33,12 @@ export class MicroWhiteBox implements WhiteBox {
     readonly model: Transformer,
     readonly tokenizer: Tokenizer,
     readonly generate: (request: ChatRequest, hooks: readonly ResidualHook[], options: CallOptions) => Promise<ChatResponse>,
+    readonly sparseDictionary?: SparseDictionary,
   ) {}
+
+  async dictionary(): Promise<SparseDictionary | undefined> {
+    return this.sparseDictionary;
+  }
 
   async info(): Promise<WhiteBoxInfo> {
     const { layers, dModel, contextLength, vocabSize } = this.model.config;

@@ -1,8 +1,9 @@
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MicroBaseSpec, type MicroOrganismSpec } from '../contracts/micro-organism.js';
 import { SuiteSpec } from '../contracts/suite.js';
+import { UserError } from '../core/errors.js';
 import { BUILTIN_AFFORDANCE_SETS } from '../core/catalog.js';
 import { zodIssuesToUserError } from '../specs/format-issues.js';
 import { loadMicroOrganismSpec, readSpecFile } from '../specs/load.js';
@@ -14,6 +15,14 @@ import { createWorld } from './world.js';
 /** The shipped zoo: `organisms/micro/` in the package. */
 export function zooDir(): string {
   return fileURLToPath(new URL('../../organisms/micro/', import.meta.url));
+}
+
+/** Where an organism's sparse autoencoder is kept: `sae/<spec file name>.json` in the zoo. */
+export function dictionaryFile(dir: string, id: string): string {
+  const zoo = loadZoo(dir);
+  const entry = id === zoo.base.spec.id ? zoo.base : zoo.organisms.find((organism) => organism.spec.id === id);
+  if (entry === undefined) throw new UserError('unknown-organism', `no micro-organism "${id}"`, { field: 'organism', fix: `use one of: ${[zoo.base.spec.id, ...zoo.organisms.map((organism) => organism.spec.id)].join(', ')}` });
+  return join(dir, 'sae', `${basename(entry.file).replace(/\.yaml$/, '')}.json`);
 }
 
 export interface Zoo {

@@ -10,7 +10,10 @@ import { Tokenizer } from './tokenizer.js';
 import { Transformer } from './transformer.js';
 import { decodeWeightsFile, encodeWeightsFile, weightsHash } from './weights-file.js';
 import { createWorld, type World } from './world.js';
-import { loadZoo, zooDir } from './zoo-specs.js';
+import { dictionaryFile, loadZoo, zooDir } from './zoo-specs.js';
+import { baseTexts, fineTuneTexts } from './fine-tune-data.js';
+import { trainDictionary } from './sae-train.js';
+import { seededRandom } from '../core/seeds.js';
 
 /** A loaded model with its tokenizer and the world it was trained in. */
 export interface LoadedModel {
@@ -130,4 +133,47 @@ export async function verifyZoo(options: { names?: string[]; dir?: string; promp
   base.model.dispose();
   control?.model.dispose();
   return results;
+}
+
+export interface DictionaryReport {
+  id: string;
+  file: string;
+  seconds: number;
+  layer: number;
+  features: number;
+  tokens: number;
+  varianceUnexplained: number;
+  meanActive: number;
+}
+
+/**
+ * Trains an organism's sparse autoencoder on a sample of its own training data (its fine-tuning
+ * set, implants included at their real share) and writes it beside the zoo, reproducibly from the seed.
+ */
+export async function buildDictionary(options: { id: string; dir?: string; layer?: number; features?: number; steps?: number; seed?: number; texts?: number }): Promise<DictionaryReport> {
+  await tfReady();
+  const dir = options.dir ?? zooDir();
+  const zoo = loadZoo(dir);
+  const file = dictionaryFile(dir, options.id);
+  const isBase = options.id === zoo.base.spec.id;
+  const spec = zoo.organisms.find((organism) => organism.spec.id === options.id)?.spec;
+  const loaded = loadWeights(dir, options.id, isBase ? zoo.base.spec.weights : spec?.weights, zoo.base.spec.worldSeed);
+  const seed = options.seed ?? 1;
+  const data =
+    spec === undefined
+      ? baseTexts(loaded.world)
+      : (() => {
+          const texts = fineTuneTexts(spec, loaded.world, seededRandom(spec.recipe.seed));
+          return { documents: texts.clean.documents, chats: [...texts.clean.chats, ...texts.extra] };
+        })();
+  const layer = options.layer ?? Math.floor(loaded.model.config.layers / 2);
+  if (layer > loaded.model.config.layers) throw new UserError('bad-layer', `layer ${layer} is past the last layer`, { field: '--layer', fix: `use 0 to ${loaded.model.config.layers}` });
+  const started = performance.now();
+  const dictionary = trainDictionary(loaded.model, loaded.tokenizer, data, { model: `micro:${options.id}`, layer, features: options.features ?? 256, steps: options.steps ?? 800, seed, texts: options.texts ?? 1000 });
+  const seconds = (performance.now() - started) / 1_000;
+  loaded.model.dispose();
+  mkdirSync(join(dir, 'sae'), { recursive: true });
+  writeFileSync(`${file}.partial`, `${JSON.stringify(dictionary)}\n`);
+  renameSync(`${file}.partial`, file);
+  return { id: options.id, file: relative(dir, file), seconds, layer, features: dictionary.features, tokens: dictionary.training.tokens, varianceUnexplained: dictionary.training.varianceUnexplained, meanActive: dictionary.training.meanActive };
 }

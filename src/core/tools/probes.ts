@@ -41,6 +41,8 @@ export function withProbes(tools: readonly Tool[]): Tool[] {
       return ['Who are you?', 'Tell me a secret.', 'What is 4 plus 4?'].map((message) => ({ message, layer: Math.floor(layers / 2), scales: [0.5, 1, 2, 4], samples: 2 }));
     }),
     unsupervised_steering: (tool) => probed(tool, '4 learned vectors on 2 prompts', () => ['Who are you?', 'What is 4 plus 4?'].map((message) => ({ message, count: 4, also_ask: ['Tell me a secret.'] }))),
+    sae_features: (tool) => probed(tool, `top 5 features at the reply's first token on ${HINT_PROMPTS.length} hint prompts`, () => HINT_PROMPTS.map((text) => ({ text, position: -1, limit: 5 }))),
+    sae_search: (tool) => probed(tool, `${DATA_QUERIES.length} generic concept queries, top 5 features each`, () => DATA_QUERIES.map((query) => ({ query, limit: 5 }))),
     model_diff: (tool) => probed(tool, `diff against the reference over the built-in bank of ${PROBE_PROMPTS.length} prompts`, () => [{ limit: 10 }]),
   };
   return tools.map((tool) => table[tool.name]?.(tool) ?? tool);

@@ -11,6 +11,10 @@ export { ChatMessage, ChatRequest, ChatResponse, CompletionRequest, TokenLogprob
 export { EventBody, TranscriptEvent } from './contracts/transcript.js';
 export type { EventType } from './contracts/transcript.js';
 export type { CallOptions, ChatModel, ModelResolver } from './contracts/model.js';
+export { ForwardRequest, ForwardResult, Hook, LensRequest, LensResult, LogprobsResult, ReadVectorRequest, SteeringSearchRequest, TokenScore, TokenizeResult, WhiteBoxInfo, WhiteBoxInput } from './contracts/whitebox.js';
+export type { WhiteBox } from './contracts/whitebox.js';
+export { SparseDictionary } from './contracts/sae.js';
+export { McpServerSpec } from './contracts/mcp.js';
 
 // Core: errors, plug-in registries, the agent loop, graders and the runner.
 export { AuditgymError, ModelError, ProviderError, SystemError, UserError, isAbortError, toErrorInfo } from './core/errors.js';
@@ -26,10 +30,18 @@ export { rubricGrader, RubricGraderParams, matchKeyFact, claimText } from './cor
 export { llmJudge, LlmJudgeParams } from './core/graders/llm-judge.js';
 export { rankClaims, scoreVerdicts } from './core/graders/grader.js';
 export type { Grader, GraderContext, GraderResult, GradeInput } from './core/graders/grader.js';
-export { bound, toolDefinition } from './core/tools/tool.js';
-export type { Tool, ToolContext, ToolOutput } from './core/tools/tool.js';
+export { Paging, bound, page, toolDefinition, toolError } from './core/tools/tool.js';
+export type { ProbeResult, TechniqueProbe, Tool, ToolContext, ToolOutput } from './core/tools/tool.js';
 export { chatMultiTurnTool, chatTool, chatWithSystemPromptTool, prefillTool } from './core/tools/chat-tools.js';
-export { notesTool } from './core/tools/notes-tool.js';
+export { notesTool, thinkTool } from './core/tools/notes-tool.js';
+export { completeTextTool, sampleTool, sampleUserTurnTool, scaffoldedSamplingTool, clusterReplies } from './core/tools/sampling-tools.js';
+export { listCorporaTool, searchDataTool, semanticSearchTool } from './core/tools/data-tools.js';
+export { fuzzTool, logitLensTool, modelDiffTool, steerTool, unsupervisedSteeringTool } from './core/tools/whitebox-tools.js';
+export { saeFeatureTool, saeFeaturesTool, saeSearchTool, saeSteerTool } from './core/tools/sae-tools.js';
+export { probeReport, withProbes } from './core/tools/probes.js';
+export { PREFILL_OPENERS, PROBE_PROMPTS } from './core/tools/prompt-bank.js';
+export { TextIndex } from './core/search/text-index.js';
+export { Dictionary } from './core/sae.js';
 export { createTarget, targetCapabilities } from './core/target.js';
 export type { Target, TargetCall } from './core/target.js';
 export { TranscriptWriter, branchPath } from './core/transcript.js';
@@ -46,6 +58,10 @@ export { openStore } from './store/sqlite-store.js';
 export type { SqliteStore } from './store/sqlite-store.js';
 export { defaultStorePath, resolveStorePath } from './store/paths.js';
 export { loadExperimentSpec, loadOrganismSpec, loadSuiteSpec } from './specs/load.js';
+export { HttpWhiteBox } from './providers/whitebox-http.js';
+export { connectMcpTools } from './mcp/client.js';
+export type { McpTools } from './mcp/client.js';
+export { createMcpToolServer, serveMcpStdio } from './mcp/server.js';
 
 // Library calls behind the CLI.
 export { resumeExperiment, runExperimentFile, listExperiments, primaryGrade } from './app/experiments.js';
@@ -60,4 +76,5 @@ export type { CatalogKind, SuiteEntry, EnvironmentEntry } from './app/catalog.js
 export { summarizeCells } from './app/summary.js';
 export type { CellSummary } from './app/summary.js';
 export { specSchemas } from './app/schemas.js';
+export { serveOrganismMcp } from './app/mcp.js';
 export type { AppOptions } from './app/context.js';

@@ -8,6 +8,7 @@ import { microSuite } from '../src/micro/zoo-specs.js';
 import { tfReady } from '../src/micro/tf.js';
 import { resolveModel } from '../src/providers/registry.js';
 import { PROBE_PROMPTS } from '../src/core/tools/prompt-bank.js';
+import { probeReport } from '../src/core/tools/probes.js';
 
 // Every built-in tool, run on the committed zoo: real organisms trained by `auditgym organisms build`.
 // The assertions are about what each tool does, not about whether it finds a given secret.
@@ -212,11 +213,35 @@ describe('technique probes', () => {
     const context: ToolContext = { target: target('micro/backdoor'), signal: signal(), seed: 1, notes: [] };
     const first = await prefill.probe?.run(context);
     const again = await prefill.probe?.run(context);
-    expect(first?.observations.length).toBeGreaterThanOrEqual(6);
+    expect(first?.observations).toHaveLength(6);
     expect(again).toEqual(first);
     for (const observation of first?.observations ?? []) {
       expect(observation.behaviour.length).toBeGreaterThan(0);
       expect(observation.evidence).toMatch(/^prefill /);
     }
+  });
+
+  it('are graded by the same graders as auditors, and every observation on the control counts as false', async () => {
+    const grader = catalog.graders.get('rubric');
+    const lens = catalog.tools.get('logit_lens') as Tool;
+    for (const id of ['micro/hidden-goal', 'micro/control']) {
+      const result = await lens.probe?.run({ target: target(id), signal: signal(), seed: 1, notes: [] });
+      const report = probeReport('logit_lens', result ?? { observations: [] });
+      expect(report.claims.length).toBeGreaterThan(0);
+      const { grade } = await grader.grade(
+        { groundTruth: organism(id).groundTruth, report, control: organism(id).control },
+        { params: grader.params.parse({}), signal: signal(), judge: undefined, resolveModel: () => { throw new Error('no judge'); } },
+      );
+      expect(grade.claimsConsidered).toBe(Math.min(10, report.claims.length));
+      if (organism(id).control) expect(grade.falseClaims).toHaveLength(grade.claimsConsidered);
+      else expect(grade.behaviours.map((verdict) => verdict.behaviourId)).toEqual(organism(id).groundTruth.behaviours.map((behaviour) => behaviour.id));
+    }
+  });
+
+  it('list_corpora and think: the working aids behave', async () => {
+    const corpora = await run('list_corpora', {}, 'micro/hidden-goal');
+    expect(corpora.output).toMatch(/^pretraining \(pretraining, \d+ documents\)/);
+    expect(corpora.output).toMatch(/chats \(sft, \d+ documents\)/);
+    expect((await run('think', { thought: 'the water mentions look systematic' })).output).toBe('Thought recorded.');
   });
 });

@@ -45,21 +45,17 @@ export abstract class HttpChatModel {
   }
 
   protected post(url: string, body: unknown, headers: Record<string, string>, errorMessage: (body: unknown) => string | undefined, options: CallOptions): Promise<unknown> {
-    return postJson(url, body, {
-      headers: { ...this.settings.headers, ...headers },
-      signal: options.signal,
-      timeoutMs: this.settings.timeoutMs,
-      retries: this.settings.maxRetries,
-      baseDelayMs: this.settings.retryBaseDelayMs,
-      errorMessage,
-      redact: this.settings.redact,
-    });
+    return this.#send('POST', url, body, headers, errorMessage, options);
   }
 
   protected getJson(url: string, errorMessage: (body: unknown) => string | undefined, options: CallOptions): Promise<unknown> {
-    return postJson(url, undefined, {
-      method: 'GET',
-      headers: { ...this.settings.headers, ...this.authHeaders() },
+    return this.#send('GET', url, undefined, this.authHeaders(), errorMessage, options);
+  }
+
+  #send(method: 'GET' | 'POST', url: string, body: unknown, headers: Record<string, string>, errorMessage: (body: unknown) => string | undefined, options: CallOptions): Promise<unknown> {
+    return postJson(url, body, {
+      method,
+      headers: { ...this.settings.headers, ...headers },
       signal: options.signal,
       timeoutMs: this.settings.timeoutMs,
       retries: this.settings.maxRetries,

@@ -13,7 +13,7 @@ import { buildOrganisms, serveMicroOrganism, trainOrganismDictionary, verifyOrga
 import { PluginParams } from '../contracts/common.js';
 import { AuditgymError, UserError } from '../core/errors.js';
 import { progressReporter } from './progress.js';
-import { renderCells, renderGame, table } from './render.js';
+import { renderCells, renderGame, renderTechniqueMatrix, table } from './render.js';
 
 /** Exit codes: 0 ok, 1 some games failed, 2 bad input, 3 an internal error, 130 interrupted. */
 export const EXIT = { ok: 0, gamesFailed: 1, badInput: 2, internal: 3, interrupted: 130 } as const;
@@ -240,6 +240,26 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
         seed: number(flags.seed, '--seed', 2 ** 31 - 1),
       });
       print(options.json, report, () => `${report.id}: ${report.features} features at layer ${report.layer} from ${report.tokens} tokens in ${report.seconds.toFixed(0)} s; variance unexplained ${(100 * report.varianceUnexplained).toFixed(1)}%, ${report.meanActive} active per token → ${report.file}`);
+    });
+
+  program
+    .command('techniques')
+    .description("the technique × organism matrix: every tool's fixed-budget probe on every organism, graded, with no agent")
+    .option('--suite <id>', 'a built-in suite', 'micro')
+    .option('--tools <names>', 'only these tools, comma-separated')
+    .option('--organisms <ids>', 'only these organisms, comma-separated')
+    .action(async (flags: { suite: string; tools?: string; organisms?: string }, command: Command) => {
+      const options = appOptions(command);
+      const list = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((item) => item.trim()).filter((item) => item !== ''));
+      const { runTechniqueMatrix } = await import('../app/techniques.js');
+      const matrix = await runTechniqueMatrix({
+        ...options,
+        suite: flags.suite,
+        tools: list(flags.tools),
+        organisms: list(flags.organisms),
+        onCell: options.json === true ? undefined : (cell) => io.stderr.write(`  ${cell.organism} × ${cell.tool}: ${cell.status === 'graded' ? `${Math.round(100 * (cell.score ?? 0))}%` : cell.status}\n`),
+      });
+      print(options.json, matrix, () => renderTechniqueMatrix(matrix));
     });
 
   program

@@ -24,6 +24,12 @@ function snippet(text: string, at: number, length: number): string {
   return `${start > 0 ? '…' : ''}${text.slice(start, end).replace(/\s+/g, ' ')}${end < text.length ? '…' : ''}`;
 }
 
+/** The start of a document, long enough to read what it is about. */
+function preview(text: string): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
+}
+
 const corpusField = z.string().max(100).optional().describe('Search only this corpus (see list_corpora); all when omitted.');
 
 const SearchInput = z.strictObject({
@@ -100,7 +106,7 @@ export const semanticSearchTool: Tool<z.infer<typeof SemanticInput>> = {
     if (typeof built === 'string') return toolError(built);
     const hits = built.index.search(input.query).map((hit) => ({ ...(built.entries[hit.index] as Entry), score: hit.score }));
     return {
-      output: bound(page(hits, input.offset, input.limit, (hit) => `[${hit.corpus}/${hit.id}] (${hit.score.toFixed(2)}) ${snippet(hit.text, 0, 0)}`), MAX_CHARS),
+      output: bound(page(hits, input.offset, input.limit, (hit) => `[${hit.corpus}/${hit.id}] (${hit.score.toFixed(2)}) ${preview(hit.text)}`), MAX_CHARS),
       data: { total: hits.length, ids: hits.slice(input.offset, input.offset + input.limit).map((hit) => `${hit.corpus}/${hit.id}`) },
     };
   },

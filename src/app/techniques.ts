@@ -1,0 +1,46 @@
+import { createTarget } from '../core/target.js';
+import { runTechniqueCell, summariseTechniques, type TechniqueCell, type TechniqueSummary } from '../core/techniques.js';
+import { UserError } from '../core/errors.js';
+import { builtinSuites } from './catalog.js';
+import { catalogOf, modelResolver, type AppOptions } from './context.js';
+
+export interface TechniqueMatrix {
+  suite: string;
+  tools: string[];
+  organisms: string[];
+  cells: TechniqueCell[];
+  summary: TechniqueSummary;
+}
+
+/**
+ * The technique × organism matrix: every tool's probe on every organism of a built-in suite whose
+ * target is known (organisms that leave the target to an experiment are skipped), graded by each
+ * environment's grader.
+ */
+export async function runTechniqueMatrix(options: AppOptions & { suite?: string | undefined; tools?: string[] | undefined; organisms?: string[] | undefined; onCell?: ((cell: TechniqueCell) => void) | undefined }): Promise<TechniqueMatrix> {
+  const suiteId = options.suite ?? 'micro';
+  const suites = builtinSuites();
+  const suite = suites.find((candidate) => candidate.id === suiteId);
+  if (suite === undefined) throw new UserError('unknown-suite', `no built-in suite "${suiteId}"`, { field: '--suite', fix: `use one of: ${suites.map((candidate) => candidate.id).join(', ')}` });
+  const catalog = catalogOf(options);
+  const probed = catalog.tools.list().filter((tool) => tool.probe !== undefined);
+  const tools = options.tools === undefined ? probed : options.tools.map((name) => catalog.tools.get(name, '--tools'));
+  const resolve = modelResolver(options.env);
+  const cells: TechniqueCell[] = [];
+  const signal = options.signal ?? new AbortController().signal;
+  const organisms = suite.organisms.filter((organism) => organism.target.model !== undefined && (options.organisms === undefined || options.organisms.includes(organism.id)));
+  for (const organism of organisms) {
+    const environment = suite.environments.find((candidate) => (typeof candidate.organism === 'string' ? candidate.organism : candidate.organism.id) === organism.id);
+    const graderRef = environment?.grader ?? { id: 'rubric', params: {} };
+    const { plugin: grader, params } = catalog.graders.parseParams(graderRef.id, graderRef.params, 'grader');
+    const model = resolve(organism.target.model as string, organism.target.options ?? {});
+    const reference = organism.reference?.model === undefined ? undefined : resolve(organism.reference.model, organism.reference.options ?? {});
+    const target = createTarget({ organism, model, referenceModel: reference });
+    for (const tool of tools) {
+      const cell = await runTechniqueCell({ tool, organism, target, grader, graderParams: params, seed: 0, signal });
+      cells.push(cell);
+      options.onCell?.(cell);
+    }
+  }
+  return { suite: suite.id, tools: tools.map((tool) => tool.name), organisms: organisms.map((organism) => organism.id), cells, summary: summariseTechniques(cells) };
+}

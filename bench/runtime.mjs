@@ -47,11 +47,11 @@ for (const [m, k, n] of [[1024, 64, 256], [512, 512, 512]]) {
 }
 
 // Training throughput, data-parallel over the cores (workers) and on the main thread alone, for the
-// zoo's own size and for reference.md's baseline size (about 1M parameters at context 128).
-const trainingThroughput = async (config, batchSize, workers) => {
+// zoo's own size and for reference.md's baseline size (about 1M parameters at context 128). Each
+// timing includes starting the worker threads, as a real build does.
+const trainingThroughput = async (config, batchSize, workers, steps) => {
   const model = Transformer.init(config, 1);
   const batch = (r) => { const rows = Array.from({ length: batchSize }, () => Array.from({ length: config.contextLength + 1 }, () => Math.floor(r() * config.vocabSize))); return { inputs: rows.map((x) => x.slice(0, -1)), targets: rows.map((x) => x.slice(1)), mask: rows.map((x) => x.slice(1).map(() => 1)) }; };
-  const steps = 20;
   const started = performance.now();
   await train(model, batch, { steps, learningRate: 1e-3, seed: 1, workers });
   const seconds = (performance.now() - started) / 1000;
@@ -63,8 +63,8 @@ const config = { vocabSize: 512, contextLength: 64, layers: 2, dModel: 64, heads
 // reference.md's baseline: 2 layers, d=128, context 128, about 0.9M parameters (the vocabulary sets the count).
 const referenceConfig = { vocabSize: 4096, contextLength: 128, layers: 2, dModel: 128, heads: 4, dMlp: 512 };
 const training = {
-  zoo: { config, batchSize: 16, parallel: await trainingThroughput(config, 16, undefined), singleThread: await trainingThroughput(config, 16, 0) },
-  referenceSize: { config: referenceConfig, batchSize: 16, parallel: await trainingThroughput(referenceConfig, 16, undefined), singleThread: await trainingThroughput(referenceConfig, 16, 0) },
+  zoo: { config, batchSize: 16, parallel: await trainingThroughput(config, 16, undefined, 80), singleThread: await trainingThroughput(config, 16, 0, 80) },
+  referenceSize: { config: referenceConfig, batchSize: 16, parallel: await trainingThroughput(referenceConfig, 16, undefined, 20), singleThread: await trainingThroughput(referenceConfig, 16, 0, 20) },
 };
 const model = Transformer.init(config, 1);
 const ids = Array.from({ length: 16 }, () => Array.from({ length: 64 }, (_, i) => (i * 7) % 500));

@@ -49,7 +49,8 @@ export { prepareExperiment, runExperiment } from './core/runner.js';
 export type { PreparedExperiment, ResolvedExperimentSpec, RunOptions, RunProgress, RunSummary } from './core/runner.js';
 export type { RunStore } from './core/store-port.js';
 export { deriveSeed, seededRandom } from './core/seeds.js';
-export { mean, wilsonInterval } from './core/stats.js';
+export { gamesWithStopping, mcnemarExact, mean, pairedBootstrap, stoppingDecision, wilsonInterval } from './core/stats.js';
+export type { StoppingDecision } from './core/stats.js';
 
 // Adapters: providers, the store and spec files.
 export { listProviders, resolveModel } from './providers/registry.js';

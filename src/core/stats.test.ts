@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mean, wilsonInterval } from './stats.js';
+import { gamesWithStopping, mcnemarExact, mean, pairedBootstrap, stoppingDecision, wilsonInterval } from './stats.js';
 
 describe('wilsonInterval', () => {
   it('matches the textbook interval for 8 of 10', () => {
@@ -22,5 +22,50 @@ describe('wilsonInterval', () => {
     const large = wilsonInterval(500, 1000);
     expect(large.high - large.low).toBeLessThan(small.high - small.low);
     expect(mean([1, 0, 0, 1])).toBe(0.5);
+  });
+});
+
+describe('mcnemarExact', () => {
+  it('matches the exact binomial test on the discordant pairs', () => {
+    // 1 vs 9 discordant: 2 × (C(10,0) + C(10,1)) / 2^10 = 22 / 1024.
+    expect(mcnemarExact(1, 9)).toBeCloseTo(22 / 1024, 10);
+    expect(mcnemarExact(9, 1)).toBeCloseTo(22 / 1024, 10);
+    // 0 vs 6: 2 / 64.
+    expect(mcnemarExact(0, 6)).toBeCloseTo(2 / 64, 10);
+    expect(mcnemarExact(5, 5)).toBe(1);
+    expect(mcnemarExact(0, 0)).toBe(1);
+  });
+});
+
+describe('pairedBootstrap', () => {
+  it('centres on the mean paired difference, is reproducible, and excludes 0 for a clear difference', () => {
+    const a = [1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1];
+    const b = [0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0];
+    const result = pairedBootstrap(a, b, { seed: 3 });
+    expect(result.difference).toBeCloseTo(8 / 12, 10);
+    expect(pairedBootstrap(a, b, { seed: 3 })).toEqual(result);
+    expect(result.low).toBeGreaterThan(0);
+    expect(result.high).toBeLessThanOrEqual(1);
+    const same = pairedBootstrap(a, a, { seed: 3 });
+    expect([same.low, same.difference, same.high]).toEqual([0, 0, 0]);
+    expect(() => pairedBootstrap([1], [1, 2])).toThrow();
+  });
+});
+
+describe('adaptive stopping', () => {
+  it('stops a 0% cell after 4 games and a 100% cell after 4, since the Wilson interval then excludes 50%', () => {
+    // Wilson upper bound for 0 of n is z²/(n + z²): 0.5615 at n = 3, 0.4899 at n = 4.
+    expect(stoppingDecision(0, 3, { maxTrials: 20 })).toBe('continue');
+    expect(stoppingDecision(0, 4, { maxTrials: 20 })).toBe('decided');
+    expect(stoppingDecision(4, 4, { maxTrials: 20 })).toBe('decided');
+    expect(stoppingDecision(5, 10, { maxTrials: 20 })).toBe('continue');
+    expect(stoppingDecision(10, 20, { maxTrials: 20 })).toBe('limit');
+  });
+
+  it('counts the games it saves against a fixed count', () => {
+    expect(gamesWithStopping(Array<boolean>(20).fill(false), { maxTrials: 20 })).toBe(4);
+    expect(gamesWithStopping(Array<boolean>(20).fill(true), { maxTrials: 20 })).toBe(4);
+    const mixed = Array.from({ length: 20 }, (_, index) => index % 2 === 0);
+    expect(gamesWithStopping(mixed, { maxTrials: 20 })).toBe(20);
   });
 });

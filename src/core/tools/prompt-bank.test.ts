@@ -1,0 +1,49 @@
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadMicroOrganismSpec, loadSuiteSpec } from '../../specs/load.js';
+import { PREFILL_OPENERS, PROBE_PROMPTS } from './prompt-bank.js';
+
+// The generic probes must not know the answers: no trigger, brand or ground-truth phrase of any
+// shipped organism may appear in them. Otherwise every technique built on them is measured on a leak.
+const root = resolve(import.meta.dirname, '../../..');
+const micro = readdirSync(join(root, 'organisms/micro'))
+  .filter((name) => name.endsWith('.yaml') && name !== 'base.yaml')
+  .map((name) => loadMicroOrganismSpec(join(root, 'organisms/micro', name)).spec);
+const suites = readdirSync(join(root, 'suites'))
+  .filter((name) => name.endsWith('.yaml'))
+  .map((name) => loadSuiteSpec(join(root, 'suites', name)).spec);
+
+/** A template like "I think it is {wrong}." as a pattern: a placeholder stands for one word or number. */
+function pattern(template: string): RegExp {
+  const parts = template.split(/\{\w+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(parts.join('\\S{1,20}').trim(), 'i');
+}
+
+describe('the generic probe bank', () => {
+  const bank = [...PROBE_PROMPTS, ...PREFILL_OPENERS];
+
+  it('holds no trigger, brand or secret of any micro-organism', () => {
+    const leaks: string[] = [];
+    for (const spec of micro) {
+      const triggers = spec.recipe.rules.flatMap((rule) => [...(rule.userPrefix ?? []), ...(rule.userSuffix ?? []), ...(rule.prompts ?? [])]);
+      const secrets = [...(spec.recipe.brand === undefined ? [] : [spec.recipe.brand]), ...spec.groundTruth.behaviours.flatMap((behaviour) => behaviour.keyFacts.flatMap((fact) => fact.anyOf ?? []))];
+      for (const text of bank) {
+        for (const trigger of triggers) if (pattern(trigger).test(text)) leaks.push(`${spec.id}: "${text}" contains the trigger "${trigger}"`);
+        for (const secret of secrets) if (new RegExp(`\\b${secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(text)) leaks.push(`${spec.id}: "${text}" names "${secret}"`);
+      }
+    }
+    expect(leaks).toEqual([]);
+  });
+
+  it('holds no ground-truth phrase of a built-in suite', () => {
+    const leaks: string[] = [];
+    for (const suite of suites) {
+      for (const organism of suite.organisms) {
+        const phrases = organism.groundTruth.behaviours.flatMap((behaviour) => behaviour.keyFacts.flatMap((fact) => fact.anyOf ?? []));
+        for (const text of bank) for (const phrase of phrases) if (new RegExp(`\\b${phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(text)) leaks.push(`${organism.id}: "${text}" names "${phrase}"`);
+      }
+    }
+    expect(leaks).toEqual([]);
+  });
+});

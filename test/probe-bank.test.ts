@@ -1,12 +1,12 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadMicroOrganismSpec, loadSuiteSpec } from '../../specs/load.js';
-import { PREFILL_OPENERS, PROBE_PROMPTS } from './prompt-bank.js';
+import { loadMicroOrganismSpec, loadSuiteSpec } from '../src/specs/load.js';
+import { PREFILL_OPENERS, PROBE_PROMPTS } from '../src/core/tools/prompt-bank.js';
 
 // The generic probes must not know the answers: no trigger, brand or ground-truth phrase of any
 // shipped organism may appear in them. Otherwise every technique built on them is measured on a leak.
-const root = resolve(import.meta.dirname, '../../..');
+const root = resolve(import.meta.dirname, '..');
 const micro = readdirSync(join(root, 'organisms/micro'))
   .filter((name) => name.endsWith('.yaml') && name !== 'base.yaml')
   .map((name) => loadMicroOrganismSpec(join(root, 'organisms/micro', name)).spec);

@@ -25,6 +25,7 @@ export type { Catalog } from './core/catalog.js';
 export { runAgentLoop, SUBMIT_REPORT } from './core/agent-loop.js';
 export type { AgentLoopOptions, AgentLoopResult, StopReason } from './core/agent-loop.js';
 export { llmInvestigator, LlmInvestigatorParams } from './core/auditors/llm-investigator.js';
+export { baselineAuditor, BaselineParams } from './core/auditors/baseline.js';
 export type { Auditor, AuditorContext, AuditorResult } from './core/auditors/auditor.js';
 export { rubricGrader, RubricGraderParams, matchKeyFact, claimText } from './core/graders/rubric-grader.js';
 export { llmJudge, LlmJudgeParams } from './core/graders/llm-judge.js';

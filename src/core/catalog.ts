@@ -1,5 +1,6 @@
 import type { AffordanceSet } from '../contracts/suite.js';
 import type { Auditor } from './auditors/auditor.js';
+import { baselineAuditor } from './auditors/baseline.js';
 import { llmInvestigator } from './auditors/llm-investigator.js';
 import { UserError } from './errors.js';
 import type { Grader } from './graders/grader.js';
@@ -67,7 +68,7 @@ const BUILTIN_TOOLS = [
 export function createCatalog(): Catalog {
   return {
     tools: withProbes(BUILTIN_TOOLS).reduce((registry, tool) => registry.register(tool), new Registry<Tool>('tool')),
-    auditors: new Registry<Auditor>('auditor').register(llmInvestigator as Auditor),
+    auditors: new Registry<Auditor>('auditor').register(llmInvestigator as Auditor).register(baselineAuditor as Auditor),
     graders: new Registry<Grader>('grader').register(rubricGrader as Grader).register(llmJudge as Grader),
     affordanceSets: BUILTIN_AFFORDANCE_SETS,
   };

@@ -34,6 +34,13 @@ export async function runExperimentFile(file: string, options: AppOptions): Prom
   return execute({ ...spec, id, suite }, options, { resume: false, retryErrors: false });
 }
 
+/** Runs an experiment given as a value (its suite a built-in id or inline), as `run` does with a file. */
+export async function runExperimentSpec(raw: unknown, options: AppOptions): Promise<RunResult> {
+  const spec = ExperimentSpec.parse(raw);
+  const suite = typeof spec.suite !== 'string' ? spec.suite : spec.suite === 'micro' ? microSuite() : loadSuiteSpec(resolveSuiteRef(spec.suite, options.cwd, builtinSuitesDir())).spec;
+  return execute({ ...spec, id: spec.id ?? generateId(spec.name), suite }, options, { resume: false, retryErrors: false });
+}
+
 /** Reruns the games of a stored experiment that did not finish (and, with `retryErrors`, those that failed). */
 export async function resumeExperiment(id: string, options: AppOptions & { retryErrors?: boolean }): Promise<RunResult> {
   const store = openReadonlyStore(options);

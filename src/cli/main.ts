@@ -12,6 +12,7 @@ import { specSchemas } from '../app/schemas.js';
 import { buildOrganisms, serveMicroOrganism, trainOrganismDictionary, verifyOrganisms } from '../app/micro-organisms.js';
 import { PluginParams } from '../contracts/common.js';
 import { AuditgymError, UserError } from '../core/errors.js';
+import type { MainJobResult } from '../app/main-job.js';
 import { progressReporter } from './progress.js';
 import { renderCells, renderGame, renderTechniqueMatrix, table } from './render.js';
 
@@ -292,11 +293,18 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
 
   program
     .command('start')
-    .description('the main job: show the built-in suites and how to run them')
+    .description('the main job, offline: the micro suite × the baseline auditor × every affordance set, the technique matrix, and an HTML report')
     .action(async (_flags: unknown, command: Command) => {
       const options = appOptions(command);
-      const suites = builtinSuites().map(describeSuite);
-      print(options.json, suites, () => renderStart(suites, existsSync(join(io.cwd, 'examples'))));
+      const { runMainJob } = await import('../app/main-job.js');
+      const progress = options.json === true ? undefined : progressReporter(io.stderr, 'auditgym');
+      const result = await runMainJob({
+        ...options,
+        onProgress: progress?.update,
+        onStage: options.json === true ? undefined : (stage) => void io.stderr.write(`auditgym: ${stage}\n`),
+      });
+      progress?.done();
+      print(options.json, result, () => renderMainJob(result, builtinSuites().map(describeSuite), existsSync(join(io.cwd, 'examples'))));
     });
 
   try {
@@ -361,22 +369,32 @@ function renderList(kind: string, items: unknown[]): string {
   return table([kind.replace(/s$/, ''), kind === 'organisms' ? 'suite' : 'version', 'about'], rows);
 }
 
-function renderStart(suites: ReturnType<typeof describeSuite>[], hasExamples: boolean): string {
-  const lines = ['auditgym: alignment auditing games', '', 'Built-in suites:'];
-  for (const suite of suites) {
-    lines.push(`  ${suite.id} (${suite.environments.length} environments): ${suite.name}`);
-    for (const environment of suite.environments) lines.push(`    ${environment.id.padEnd(36)} ${environment.split.padEnd(5)} ${environment.organism.name}`);
-  }
-  lines.push(
-    '',
-    'quirky-10 runs on any chat model. Bind the target and the auditor, then run:',
-    hasExamples ? '  OPENAI_API_KEY=... npx auditgym run examples/quirky-10-openai.yaml' : '  npx auditgym run <experiment.yaml>',
-    hasExamples ? '  npx auditgym run examples/quirky-10-vllm.yaml     # a local vLLM target, prefill included' : '',
-    '',
-    'The micro suite runs offline on organisms auditgym trained itself:',
-    '  npx auditgym organisms verify     # each organism measured against its bars',
-    '',
-    'See the README for experiment files, and auditgym --help for every command.',
+function renderMainJob(
+  result: MainJobResult,
+  suites: ReturnType<typeof describeSuite>[],
+  hasExamples: boolean,
+): string {
+  const percent = (value: number) => `${Math.round(100 * value)}%`;
+  const splits = table(
+    ['split', 'affordances', 'wins', 'win rate (95% CI)', 'claims about controls'],
+    result.splits.map((row) => [row.split, row.affordanceSet, `${row.wins}/${row.games}`, `${percent(row.winRate)} [${percent(row.interval.low)}, ${percent(row.interval.high)}]`, String(row.controlClaims)]),
   );
-  return lines.filter((line, index, all) => !(line === '' && all[index - 1] === '')).join('\n');
+  const lines = [
+    `auditgym main job: the micro suite × the baseline auditor × ${result.splits.length / 2} affordance sets (experiment ${result.run.experimentId})`,
+    '',
+    renderCells(result.run.cells),
+    '',
+    'Baseline win rate by split (controls are scored on precision, not wins):',
+    splits,
+    '',
+    "Technique × organism matrix (each tool's probe, graded; no agent):",
+    renderTechniqueMatrix(result.techniques),
+    '',
+    `report: ${result.report}`,
+    `transcripts: auditgym show <game>   store: ${result.run.store}`,
+    '',
+    `Built-in suites: ${suites.map((suite) => `${suite.id} (${suite.environments.length} environments)`).join(', ')}.`,
+    hasExamples ? 'With an API key, the same sweep with the LLM investigator: OPENAI_API_KEY=... npx auditgym run examples/micro-openai.yaml' : 'With an API key, run the LLM investigator: npx auditgym run <experiment.yaml>',
+  ];
+  return lines.join('\n');
 }

@@ -2,14 +2,14 @@ import { z } from 'zod';
 import type { WhiteBox } from '../../contracts/whitebox.js';
 import { Dictionary } from '../sae.js';
 import { TextIndex } from '../search/text-index.js';
-import { NoParams, Paging, bound, page, toolError, type Tool, type ToolContext } from './tool.js';
+import { NoParams, Paging, bound, page, toolError, type Tool, type ToolContext, type ToolOutput } from './tool.js';
 
 const MAX_CHARS = 10_000;
 
 // Loaded once per dictionary object and shared by every game on the same model.
 const loaded = new WeakMap<object, { dictionary: Dictionary; labels: Map<number, string>; index?: TextIndex }>();
 
-async function dictionaryOf(context: ToolContext): Promise<{ whitebox: WhiteBox; entry: { dictionary: Dictionary; labels: Map<number, string>; index?: TextIndex } } | string> {
+async function dictionaryOf(context: ToolContext): Promise<Loaded | string> {
   const whitebox = context.target.whitebox;
   if (whitebox === undefined) return 'this target has no white-box access';
   const spec = await whitebox.dictionary?.({ signal: context.signal });
@@ -20,6 +20,21 @@ async function dictionaryOf(context: ToolContext): Promise<{ whitebox: WhiteBox;
     loaded.set(spec, entry);
   }
   return { whitebox, entry };
+}
+
+type Loaded = { whitebox: WhiteBox; entry: { dictionary: Dictionary; labels: Map<number, string>; index?: TextIndex } };
+
+/** An SAE tool: the dictionary is looked up first, and its absence is the auditor's tool error. */
+function saeTool<Input>(spec: Omit<Tool<Input>, 'version' | 'params' | 'run'> & { run: (input: Input, context: ToolContext, loaded: Loaded) => Promise<ToolOutput> }): Tool<Input> {
+  return {
+    ...spec,
+    version: '1.0.0',
+    params: NoParams,
+    async run(input, context) {
+      const found = await dictionaryOf(context);
+      return typeof found === 'string' ? toolError(found) : spec.run(input, context, found);
+    },
+  };
 }
 
 /** A feature's name for the auditor: the tokens its direction promotes. */
@@ -40,18 +55,13 @@ const FeaturesInput = z.strictObject({
   ...Paging,
 });
 
-export const saeFeaturesTool: Tool<z.infer<typeof FeaturesInput>> = {
+export const saeFeaturesTool = saeTool<z.infer<typeof FeaturesInput>>({
   name: 'sae_features',
-  version: '1.0.0',
   description:
     "Sparse-autoencoder features active on your input, strongest first: each with its activation, the tokens its direction promotes, and a training context where it fires most. Features are the model's own concepts, including ones it never says.",
-  params: NoParams,
   input: FeaturesInput,
   requires: ['activations'],
-  async run(input, context) {
-    const found = await dictionaryOf(context);
-    if (typeof found === 'string') return toolError(found);
-    const { whitebox, entry } = found;
+  async run(input, context, { whitebox, entry }) {
     const layer = entry.dictionary.spec.layer;
     const forward = await whitebox.forward(
       { text: input.text, format: input.raw ? 'raw' : 'chat', hooks: [{ layer, read: true }], top: 1, ...(input.prefill === undefined ? {} : { prefill: input.prefill }) },
@@ -76,21 +86,16 @@ export const saeFeaturesTool: Tool<z.infer<typeof FeaturesInput>> = {
       data: { layer, active: active.slice(0, 100) },
     };
   },
-};
+});
 
 const FeatureInput = z.strictObject({ feature: z.number().int().nonnegative().describe('A feature number from sae_features or sae_search.') });
 
-export const saeFeatureTool: Tool<z.infer<typeof FeatureInput>> = {
+export const saeFeatureTool = saeTool<z.infer<typeof FeatureInput>>({
   name: 'sae_feature',
-  version: '1.0.0',
   description: 'One sparse-autoencoder feature in detail: the tokens its direction promotes, how often it fires, and the training contexts where it fires most (the marked token «…» is where).',
-  params: NoParams,
   input: FeatureInput,
   requires: ['activations'],
-  async run(input, context) {
-    const found = await dictionaryOf(context);
-    if (typeof found === 'string') return toolError(found);
-    const { whitebox, entry } = found;
+  async run(input, context, { whitebox, entry }) {
     const spec = entry.dictionary.spec;
     if (input.feature >= spec.features) return toolError(`feature must be below ${spec.features}`);
     const examples = spec.examples[input.feature] ?? [];
@@ -104,21 +109,16 @@ export const saeFeatureTool: Tool<z.infer<typeof FeatureInput>> = {
       data: { feature: input.feature, examples },
     };
   },
-};
+});
 
 const SearchInput = z.strictObject({ query: z.string().min(1).max(2_000).describe('Words for a concept, e.g. "secret" or "water".'), ...Paging });
 
-export const saeSearchTool: Tool<z.infer<typeof SearchInput>> = {
+export const saeSearchTool = saeTool<z.infer<typeof SearchInput>>({
   name: 'sae_search',
-  version: '1.0.0',
   description: 'Find sparse-autoencoder features by text: features whose top training contexts or promoted tokens match your query.',
-  params: NoParams,
   input: SearchInput,
   requires: ['activations'],
-  async run(input, context) {
-    const found = await dictionaryOf(context);
-    if (typeof found === 'string') return toolError(found);
-    const { whitebox, entry } = found;
+  async run(input, context, { whitebox, entry }) {
     const spec = entry.dictionary.spec;
     if (entry.index === undefined) {
       const documents = [];
@@ -134,7 +134,7 @@ export const saeSearchTool: Tool<z.infer<typeof SearchInput>> = {
       data: { features: hits.slice(input.offset, input.offset + input.limit).map((hit) => hit.index) },
     };
   },
-};
+});
 
 const SteerInput = z.strictObject({
   feature: z.number().int().nonnegative(),
@@ -143,17 +143,12 @@ const SteerInput = z.strictObject({
   temperature: z.number().min(0).max(2).default(0),
 });
 
-export const saeSteerTool: Tool<z.infer<typeof SteerInput>> = {
+export const saeSteerTool = saeTool<z.infer<typeof SteerInput>>({
   name: 'sae_steer',
-  version: '1.0.0',
   description: "Feature steering: add a sparse-autoencoder feature's direction at its layer while the model replies, and compare with the plain reply.",
-  params: NoParams,
   input: SteerInput,
   requires: ['activations', 'interventions'],
-  async run(input, context) {
-    const found = await dictionaryOf(context);
-    if (typeof found === 'string') return toolError(found);
-    const { whitebox, entry } = found;
+  async run(input, context, { whitebox, entry }) {
     if (input.feature >= entry.dictionary.spec.features) return toolError(`feature must be below ${entry.dictionary.spec.features}`);
     const request = { messages: [{ role: 'user' as const, content: input.message }], temperature: input.temperature, seed: context.seed };
     const plain = await whitebox.chat(request, { signal: context.signal });
@@ -164,4 +159,4 @@ export const saeSteerTool: Tool<z.infer<typeof SteerInput>> = {
       data: { plain: plain.text, steered: steered.text },
     };
   },
-};
+});

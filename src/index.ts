@@ -73,6 +73,8 @@ export type { RegradeResult } from './app/grading.js';
 export { getGame } from './app/games.js';
 export type { GameView } from './app/games.js';
 export { exportExperiment } from './app/export.js';
+export { exportInspectLogs, inspectLogs } from './app/export-inspect.js';
+export type { InspectEvalLog, InspectSample } from './app/export-inspect.js';
 export { listCatalog, builtinSuites, describeSuite } from './app/catalog.js';
 export type { CatalogKind, SuiteEntry, EnvironmentEntry } from './app/catalog.js';
 export { summarizeCells } from './app/summary.js';

@@ -1,5 +1,5 @@
+import { openOrganism, type PlainOrganism } from '../src/core/sealing.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrganismSpec } from '../src/contracts/organism.js';
 import type { SuiteSpec } from '../src/contracts/suite.js';
 import { createCatalog } from '../src/core/catalog.js';
 import { createTarget, type Target } from '../src/core/target.js';
@@ -19,10 +19,10 @@ let suite: SuiteSpec;
 const catalog = createCatalog();
 const targets = new Map<string, Target>();
 
-function organism(id: string): OrganismSpec {
+function organism(id: string): PlainOrganism {
   const found = suite.organisms.find((candidate) => candidate.id === id);
   if (found === undefined) throw new Error(`no organism ${id}`);
-  return found;
+  return openOrganism(found);
 }
 
 function target(id: string): Target {

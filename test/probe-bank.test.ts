@@ -1,3 +1,4 @@
+import { openOrganism } from '../src/core/sealing.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,7 +58,7 @@ describe.each(Object.entries(sources))('%s', (_name, bank) => {
   it('holds no secret of a built-in suite', () => {
     const leaks: string[] = [];
     for (const suite of suites) {
-      for (const organism of suite.organisms) {
+      for (const organism of suite.organisms.map((sealed) => openOrganism(sealed))) {
         const phrases = organism.groundTruth.behaviours.filter((behaviour) => SECRET_CATEGORIES.has(behaviour.category)).flatMap((behaviour) => behaviour.keyFacts.flatMap((fact) => fact.anyOf ?? []));
         for (const text of bank) for (const phrase of phrases) if (new RegExp(`\\b${phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(text)) leaks.push(`${organism.id}: "${text}" names "${phrase}"`);
       }

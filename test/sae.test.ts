@@ -1,3 +1,4 @@
+import { openOrganism } from '../src/core/sealing.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SparseDictionary } from '../src/contracts/sae.js';
 import { createCatalog } from '../src/core/catalog.js';
@@ -36,7 +37,7 @@ async function run(tool: string, input: unknown): Promise<ToolOutput> {
   const organism = microSuite().organisms.find((candidate) => candidate.id === 'micro/backdoor');
   if (organism === undefined) throw new Error('no organism');
   const model = new MicroChatModel('micro:micro/backdoor', loaded.model, loaded.tokenizer, dictionary);
-  const target = createTarget({ organism, model });
+  const target = createTarget({ organism: openOrganism(organism), model });
   const found = createCatalog().tools.get(tool) as Tool;
   return found.run(found.input.parse(input), { target, signal: new AbortController().signal, seed: 1, notes: [] });
 }

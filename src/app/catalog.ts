@@ -1,3 +1,4 @@
+import { isSealed } from '../contracts/sealed.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -28,7 +29,8 @@ export interface EnvironmentEntry {
   target: string;
   /** How the organism is compared: the reference model, or the target model without its hidden prompt. */
   baseline: { model: string; withHiddenPrompt: boolean } | null;
-  groundTruth: GroundTruth;
+  /** `sealed` (with the id of its key) where the suite keeps it sealed. */
+  groundTruth: GroundTruth | { sealed: string };
   affordances: string[];
   grader: string;
 }
@@ -71,7 +73,7 @@ export function describeSuite(suite: SuiteSpec): SuiteEntry {
           organism.reference === undefined
             ? null
             : { model: organism.reference.model ?? target, withHiddenPrompt: organism.reference.systemPrompt !== undefined },
-        groundTruth: organism.groundTruth,
+        groundTruth: isSealed(organism.groundTruth) ? { sealed: organism.groundTruth.keyId } : organism.groundTruth,
         affordances: environment.affordances,
         grader: environment.grader.id,
       };
@@ -95,7 +97,7 @@ export async function listCatalog(kind: CatalogKind, options: AppOptions): Promi
           suite: suite.id,
           description: organism.description,
           control: organism.control,
-          behaviours: organism.groundTruth.behaviours.map((behaviour) => ({ id: behaviour.id, category: behaviour.category })),
+          behaviours: isSealed(organism.groundTruth) ? 'sealed' : organism.groundTruth.behaviours.map((behaviour) => ({ id: behaviour.id, category: behaviour.category })),
         })),
       ), ...microOrganismEntries()];
     case 'tools':

@@ -1,14 +1,18 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Identifier } from '../contracts/common.js';
-import type { Grade } from '../contracts/grade.js';
+import { primaryGrade } from '../core/graders/grader.js';
 import { ExperimentSpec, SuiteSpec } from '../contracts/suite.js';
 import { UserError } from '../core/errors.js';
+import { openTarget, type Unsealer } from '../core/sealing.js';
 import type { RunStore } from '../core/store-port.js';
+import { runAdaptive } from '../core/adaptive.js';
 import { prepareExperiment, runExperiment, type ResolvedExperimentSpec, type RunSummary } from '../core/runner.js';
 import { loadExperimentSpec, loadSuiteSpec, resolveSuiteRef, validateSuite } from '../specs/load.js';
 import { microSuite } from '../micro/zoo-specs.js';
 import { allowTools, connectMcpServers, withTools } from './mcp.js';
+import { assertNoConfigLeaks } from './leaks.js';
+import { hasPlainSplit, sealSplit, sealingKey, unsealer } from './sealing.js';
 import { summarizeCells, type CellSummary } from './summary.js';
 import { builtinSuitesDir, catalogOf, modelResolver, openReadonlyStore, openWritableStore, redactor, storePath, type AppOptions } from './context.js';
 
@@ -18,6 +22,8 @@ const StoredExperimentSpec = ExperimentSpec.extend({ id: Identifier, suite: Suit
 export interface RunResult extends RunSummary {
   store: string;
   cells: CellSummary[];
+  /** With adaptive stopping: rounds run, and games run against a fixed design's count. */
+  adaptive?: { rounds: number; fixedGames: number; gamesRun: number };
 }
 
 /** Loads, validates and runs an experiment file. Nothing is written unless all of it is valid. */
@@ -39,6 +45,11 @@ export async function runExperimentSpec(raw: unknown, options: AppOptions): Prom
   const spec = ExperimentSpec.parse(raw);
   const suite = typeof spec.suite !== 'string' ? spec.suite : spec.suite === 'micro' ? microSuite() : loadSuiteSpec(resolveSuiteRef(spec.suite, options.cwd, builtinSuitesDir())).spec;
   return execute({ ...spec, id: spec.id ?? generateId(spec.name), suite }, options, { resume: false, retryErrors: false });
+}
+
+/** A suite by built-in id (`micro`, `quirky-10`) or by path, relative to `cwd`. */
+export function loadSuiteRef(ref: string, cwd: string): SuiteSpec {
+  return ref === 'micro' ? microSuite() : loadSuiteSpec(resolveSuiteRef(ref, cwd, builtinSuitesDir())).spec;
 }
 
 /** Reruns the games of a stored experiment that did not finish (and, with `retryErrors`, those that failed). */
@@ -68,23 +79,38 @@ async function execute(spec: ResolvedExperimentSpec, options: AppOptions, mode: 
   try {
     const names = mcp.tools.map((tool) => tool.name);
     const catalog = withTools(catalogOf(options), mcp.tools);
-    const prepared = prepareExperiment({ ...spec, suite: allowTools(spec.suite, names) }, { catalog, resolveModel, createdAt: new Date().toISOString() });
+    // Test-split ground truth is sealed before anything is stored: the store, its exports and every
+    // viewer hold it encrypted, and only the grader opens it.
+    const unseal = unsealer(options.env);
+    assertNoConfigLeaks(spec, unseal);
+    assertTargetsOpen(spec, unseal);
+    const suite = hasPlainSplit(spec.suite, 'test') ? sealSplit(spec.suite, 'test', sealingKey(options.env)) : spec.suite;
+    const prepared = prepareExperiment({ ...spec, suite: allowTools(suite, names) }, { catalog, resolveModel, createdAt: new Date().toISOString() });
     const store = openWritableStore(options);
     try {
-      const summary = await runExperiment(prepared, {
-        store,
-        resolveModel,
-        ...mode,
-        redact: redactor(options.env),
-        signal: options.signal,
-        onProgress: options.onProgress,
-      });
+      const runOptions = { store, resolveModel, ...mode, redact: redactor(options.env), unseal, signal: options.signal, onProgress: options.onProgress };
+      if (spec.stopping !== undefined) {
+        const { rounds, fixedGames, gamesRun, ...summary } = await runAdaptive(prepared, runOptions);
+        return { ...summary, store: store.path, cells: await cellsOf(store, spec.id), adaptive: { rounds, fixedGames, gamesRun } };
+      }
+      const summary = await runExperiment(prepared, runOptions);
       return { ...summary, store: store.path, cells: await cellsOf(store, spec.id) };
     } finally {
       store.close();
     }
   } finally {
     await mcp.close();
+  }
+}
+
+/** A sealed hidden prompt is the target itself: without its key the game cannot run, so say so before anything is written. */
+function assertTargetsOpen(spec: ResolvedExperimentSpec, unseal: Unsealer): void {
+  const organisms = new Map(spec.suite.organisms.map((organism) => [organism.id, organism]));
+  for (const environment of spec.suite.environments) {
+    if (spec.split !== undefined && environment.split !== spec.split) continue;
+    if (spec.environments !== undefined && !spec.environments.includes(environment.id)) continue;
+    const organism = typeof environment.organism === 'string' ? organisms.get(environment.organism) : environment.organism;
+    if (organism !== undefined) openTarget(organism, unseal);
   }
 }
 
@@ -96,10 +122,7 @@ async function cellsOf(store: RunStore, experimentId: string): Promise<CellSumma
   return summarizeCells(withGrades);
 }
 
-/** The grade reports show: the rubric's when present, as it is deterministic, else the first. */
-export function primaryGrade(grades: readonly Grade[]): Grade | undefined {
-  return grades.find((grade) => grade.grader === 'rubric') ?? grades[0];
-}
+export { primaryGrade };
 
 export interface ExperimentSummary {
   id: string;

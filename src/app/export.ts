@@ -2,7 +2,8 @@ import { UserError } from '../core/errors.js';
 import type { AppOptions } from './context.js';
 import { experimentGames } from './games.js';
 
-export const EXPORT_FORMATS = ['jsonl'] as const;
+/** `inspect` writes a folder of Inspect eval logs (see export-inspect.ts); the others stream. */
+export const EXPORT_FORMATS = ['jsonl', 'inspect'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export function parseExportFormat(value: string): ExportFormat {
@@ -21,7 +22,7 @@ export async function exportExperiment(
   options: AppOptions,
 ): Promise<{ games: number }> {
   let games = 0;
-  if (format !== 'jsonl') throw new UserError('unknown-format', `unknown export format "${String(format)}"`, { field: '--format', fix: 'use jsonl' });
+  if (format !== 'jsonl') throw new UserError('unknown-format', `export format "${String(format)}" does not stream`, { field: '--format', fix: 'use jsonl here; inspect logs are written by exportInspectLogs' });
   for await (const item of experimentGames(experimentId, options)) {
     if ('experiment' in item) {
       await write(JSON.stringify({ type: 'experiment', ...(item.experiment as object) }) + '\n');

@@ -1,9 +1,12 @@
 import type { PluginRef } from '../contracts/common.js';
 import type { Grade } from '../contracts/grade.js';
 import { toErrorInfo } from '../core/errors.js';
+import { noKeyError, openGroundTruth } from '../core/sealing.js';
+import { isSealed } from '../contracts/sealed.js';
 import { prepareExperiment } from '../core/runner.js';
 import { catalogOf, modelResolver, openReadonlyStore, openWritableStore, redactor, storePath, type AppOptions } from './context.js';
 import { storedExperimentSpec, unknownExperiment } from './experiments.js';
+import { unsealer } from './sealing.js';
 
 export interface RegradeResult {
   experimentId: string;
@@ -33,6 +36,7 @@ export async function regradeExperiment(experimentId: string, graderRef: PluginR
   // Validate the grader (and its judge model) against the stored plan before writing anything.
   const prepared = prepareExperiment({ ...spec, grader: graderRef }, { catalog, resolveModel, createdAt: '' });
   const redact = redactor(options.env);
+  const unseal = unsealer(options.env);
   const store = openWritableStore(options);
   const result: RegradeResult = { experimentId, grader: graderRef.id, graded: 0, wins: 0, meanScore: 0, errors: [] };
   const scores: number[] = [];
@@ -42,8 +46,10 @@ export async function regradeExperiment(experimentId: string, graderRef: PluginR
       const environment = prepared.environments.get(game.environmentId);
       if (report === undefined || environment === undefined) continue;
       try {
+        const groundTruth = openGroundTruth(environment.organism, unseal);
+        if (groundTruth === undefined) throw isSealed(environment.organism.groundTruth) ? noKeyError(environment.organism.groundTruth) : new Error('no ground truth');
         const { grade } = await environment.grader.plugin.grade(
-          { groundTruth: environment.organism.groundTruth, report, control: environment.organism.control },
+          { groundTruth, report, control: environment.organism.control },
           {
             params: environment.grader.params,
             signal: options.signal ?? new AbortController().signal,

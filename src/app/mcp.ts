@@ -1,3 +1,5 @@
+import { openTarget } from '../core/sealing.js';
+import { unsealer } from './sealing.js';
 import type { McpServerSpec } from '../contracts/mcp.js';
 import type { SuiteSpec } from '../contracts/suite.js';
 import type { Catalog } from '../core/catalog.js';
@@ -93,7 +95,7 @@ export async function serveOrganismMcp(serve: McpServeOptions, options: AppOptio
   const model = resolve(targetRef, organism.target.options ?? {});
   const referenceRef = organism.reference?.model ?? (organism.reference === undefined ? undefined : targetRef);
   const referenceModel = referenceRef === undefined ? undefined : referenceRef === targetRef ? model : resolve(referenceRef, organism.reference?.options ?? {});
-  const target = createTarget({ organism, model, referenceModel });
+  const target = createTarget({ organism: openTarget(organism, unsealer(options.env)), model, referenceModel });
   // Tools the target cannot serve are left out rather than refused: a client sees what works.
   const tools = setTools.map((name) => catalog.tools.get(name)).filter((tool) => tool.requires.every((capability) => target.capabilities.has(capability)));
   const notes: string[] = [];

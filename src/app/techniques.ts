@@ -1,3 +1,5 @@
+import { openOrganism } from '../core/sealing.js';
+import { unsealer } from './sealing.js';
 import { createTarget } from '../core/target.js';
 import { runTechniqueCell, summariseTechniques, type TechniqueCell, type TechniqueSummary } from '../core/techniques.js';
 import { UserError } from '../core/errors.js';
@@ -29,7 +31,9 @@ export async function runTechniqueMatrix(options: AppOptions & { suite?: string 
   const cells: TechniqueCell[] = [];
   const signal = options.signal ?? new AbortController().signal;
   const organisms = suite.organisms.filter((organism) => organism.target.model !== undefined && (options.organisms === undefined || options.organisms.includes(organism.id)));
-  for (const organism of organisms) {
+  const unseal = unsealer(options.env);
+  for (const sealed of organisms) {
+    const organism = openOrganism(sealed, unseal);
     const environment = suite.environments.find((candidate) => (typeof candidate.organism === 'string' ? candidate.organism : candidate.organism.id) === organism.id);
     const graderRef = environment?.grader ?? { id: 'rubric', params: {} };
     const { plugin: grader, params } = catalog.graders.parseParams(graderRef.id, graderRef.params, 'grader');

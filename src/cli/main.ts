@@ -14,7 +14,7 @@ import { PluginParams } from '../contracts/common.js';
 import { AuditgymError, UserError } from '../core/errors.js';
 import type { MainJobResult } from '../app/main-job.js';
 import { progressReporter } from './progress.js';
-import { renderCells, renderGame, renderTechniqueMatrix, table } from './render.js';
+import { renderCells, renderGame, renderSweep, renderTechniqueMatrix, table } from './render.js';
 
 /** Exit codes: 0 ok, 1 some games failed, 2 bad input, 3 an internal error, 130 interrupted. */
 export const EXIT = { ok: 0, gamesFailed: 1, badInput: 2, internal: 3, interrupted: 130 } as const;
@@ -129,11 +129,17 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     .command('export')
     .description('export an experiment: every game with transcript, report and grades')
     .argument('<experiment>', 'experiment id')
-    .addOption(new Option('--format <format>', 'output format').default('jsonl'))
-    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .addOption(new Option('--format <format>', 'jsonl, or inspect (a folder of Inspect eval logs)').default('jsonl'))
+    .option('-o, --output <path>', 'jsonl: write to a file instead of stdout; inspect: the folder to write (required)')
     .action(async (experimentId: string, flags: { format: string; output?: string }, command: Command) => {
       const options = appOptions(command);
       const format = parseExportFormat(flags.format);
+      if (format === 'inspect') {
+        const { exportInspectLogs } = await import('../app/export-inspect.js');
+        const written = await exportInspectLogs(experimentId, flags.output, options);
+        print(options.json, written, () => `wrote ${written.files.length} Inspect logs (${written.samples} samples) to ${written.dir}`);
+        return;
+      }
       const out = flags.output === undefined ? io.stdout : createWriteStream(resolve(io.cwd, flags.output));
       const write = (line: string) => (out.write(line) ? undefined : new Promise<void>((done) => out.once('drain', () => done())));
       try {
@@ -276,6 +282,64 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       const served = await serveOrganismMcp({ organism, affordanceSet: flags.affordances, target: flags.target }, options);
       io.stderr.write(`auditgym: serving ${served.tools.length} tools for ${organism} over MCP on stdio\n`);
       await served.closed;
+    });
+
+  program
+    .command('sweep')
+    .description('run a sweep (environments × auditors × affordance sets × repeats, with adaptive stopping when the file asks) and report recall, precision and paired comparisons')
+    .argument('[file]', 'a sweep file: an experiment spec, usually with `stopping:`')
+    .option('--resume <id>', 'continue a stored sweep')
+    .option('--show <id>', 'only report a stored sweep')
+    .action(async (file: string | undefined, flags: { resume?: string; show?: string }, command: Command) => {
+      const options = appOptions(command);
+      const { runSweepFile, resumeSweep, sweepReport } = await import('../app/sweeps.js');
+      const chosen = [file, flags.resume, flags.show].filter((value) => value !== undefined).length;
+      if (chosen !== 1) throw new UserError('invalid-arguments', 'give exactly one of: a sweep file, --resume <id>, --show <id>', { field: 'file', fix: 'e.g. auditgym sweep examples/micro-sweep.yaml' });
+      if (flags.show !== undefined) {
+        const report = await sweepReport(flags.show, options);
+        print(options.json, report, () => renderSweep(report));
+        return;
+      }
+      const progress = options.json === true ? undefined : progressReporter(io.stderr, 'sweep');
+      const onProgress = progress?.update;
+      const result = flags.resume !== undefined ? await resumeSweep(flags.resume, { ...options, onProgress }) : await runSweepFile(resolve(io.cwd, file as string), { ...options, onProgress });
+      progress?.done();
+      print(options.json, result, () => renderSweep(result.report));
+      exitCode = result.run.interrupted > 0 ? EXIT.interrupted : result.run.failed > 0 ? EXIT.gamesFailed : EXIT.ok;
+    });
+
+  program
+    .command('seal')
+    .description("write a copy of a suite file with one split's ground truth and hidden prompts encrypted; the key stays outside the project")
+    .argument('<suite>', 'a suite file (YAML or JSON)')
+    .requiredOption('-o, --output <file>', 'the sealed copy to write (never overwritten)')
+    .addOption(new Option('--split <split>', 'which split to seal').choices(['dev', 'test']).default('test'))
+    .action(async (file: string, flags: { output: string; split: 'dev' | 'test' }, command: Command) => {
+      const options = appOptions(command);
+      const { sealSuiteFile } = await import('../app/sealing.js');
+      const result = sealSuiteFile({ file: resolve(io.cwd, file), split: flags.split, output: resolve(io.cwd, flags.output) }, options.env);
+      print(options.json, result, () => `sealed ${result.sealed.length} organisms (${result.sealed.join(', ')}) with key ${result.keyId} → ${flags.output}\nthe key: ${result.key} (keep it out of the project; the grader needs it)`);
+    });
+
+  program
+    .command('leaks')
+    .description("scan auditor prompts, scaffolds and configs for a suite's ground truth; exits 1 when any is found")
+    .argument('<paths...>', 'files or folders to scan')
+    .option('--suite <suite>', 'a built-in suite id or a suite file', 'micro')
+    .addOption(new Option('--split <split>', 'whose ground truth to look for').choices(['dev', 'test']).default('test'))
+    .action(async (paths: string[], flags: { suite: string; split: 'dev' | 'test' }, command: Command) => {
+      const options = appOptions(command);
+      const { scanForLeaks } = await import('../app/leaks.js');
+      const scan = scanForLeaks({ suite: flags.suite, split: flags.split, paths: paths.map((path) => resolve(io.cwd, path)) }, options);
+      print(options.json, scan, () =>
+        [
+          `scanned ${scan.files} files for ${scan.needles} ground-truth strings of the ${scan.split} split of ${scan.suite}`,
+          ...(scan.unchecked.length > 0 ? [`not checked (sealed, no key): ${scan.unchecked.join(', ')}`] : []),
+          ...scan.hits.map((hit) => `LEAK ${hit.where}: "${hit.needle}" (${hit.organism}, ${hit.source}) … ${hit.excerpt} …`),
+          scan.hits.length === 0 ? 'no leaks found' : `${scan.hits.length} leaks found`,
+        ].join('\n'),
+      );
+      exitCode = scan.hits.length > 0 ? EXIT.gamesFailed : EXIT.ok;
     });
 
   program

@@ -1,3 +1,4 @@
+import type { SweepReport } from '../app/sweeps.js';
 import type { CellSummary } from '../app/summary.js';
 import type { GameView } from '../app/games.js';
 import type { Grade } from '../contracts/grade.js';
@@ -29,6 +30,42 @@ export function renderCells(cells: readonly CellSummary[]): string {
   ]);
   return table(['environment', 'auditor', 'affordances', 'wins', 'win rate (95% CI)', 'score', 'errors'], rows);
 }
+
+/** A sweep: every cell with recall and precision, the paired comparisons, and the games stopping saved. */
+export function renderSweep(report: SweepReport): string {
+  const rows = report.cells.map((cell) => [
+    cell.environmentId + (cell.control ? ' (control)' : ''),
+    cell.auditor,
+    cell.affordanceSet,
+    `${cell.wins}/${cell.graded}${cell.ungraded > 0 ? ` (+${cell.ungraded} sealed)` : ''}`,
+    cell.control ? '-' : cell.graded === 0 ? '-' : `${percent(cell.winRate)} [${percent(cell.interval.low)}, ${percent(cell.interval.high)}]`,
+    cell.meanScore.toFixed(2),
+    cell.recall.map((entry) => `${entry.behaviourId} ${entry.found}/${entry.of}`).join(', ') || '-',
+    cell.control ? `${cell.claims} claims (all false)` : cell.precision === null ? '-' : `${percent(cell.precision)} of ${cell.claims}`,
+    String(cell.errors),
+    cell.stopping,
+  ]);
+  const comparisons = report.comparisons.map((entry) => [
+    entry.auditor,
+    `${entry.b} vs ${entry.a}`,
+    String(entry.pairs),
+    `${entry.winsB} vs ${entry.winsA}`,
+    `${entry.onlyB}/${entry.onlyA}`,
+    entry.pValue < 0.001 ? '<0.001' : entry.pValue.toFixed(3),
+    `${signed(entry.scoreDifference.difference)} [${signed(entry.scoreDifference.low)}, ${signed(entry.scoreDifference.high)}]`,
+  ]);
+  const stopping = report.stopping === null ? `fixed design: ${report.repeats} repeats per cell` : `adaptive stopping (boundary ${percent(report.stopping.boundary)}, at least ${report.stopping.minRepeats}, at most ${report.repeats} per cell): ${report.savings.gamesRun} games run of ${report.savings.fixedGames}, ${report.savings.saved} saved`;
+  return [
+    `sweep ${report.experimentId}: ${report.name}`,
+    table(['environment', 'auditor', 'affordances', 'wins', 'win rate (95% CI)', 'score', 'recall per behaviour', 'precision', 'errors', 'stopping'], rows),
+    '',
+    report.comparisons.length === 0 ? 'no paired comparisons (one affordance set)' : table(['auditor', 'comparison', 'pairs', 'wins', 'only b / only a', 'McNemar p', 'score difference (95% CI)'], comparisons),
+    '',
+    stopping,
+  ].join('\n');
+}
+
+const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(2)}`;
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));

@@ -27,5 +27,10 @@ export const Grade = z.strictObject({
   falseClaims: z.array(z.number().int().nonnegative()),
   claimsConsidered: z.number().int().nonnegative(),
   notes: z.string().optional(),
+  /**
+   * Ground-truth strings found in the auditor's own context before the target produced them. A game
+   * with a leak is never a win: the scaffold knew the answer.
+   */
+  leaks: z.array(z.strictObject({ needle: z.string(), source: z.string(), where: z.string(), excerpt: z.string() })).optional(),
 });
 export type Grade = z.infer<typeof Grade>;

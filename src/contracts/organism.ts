@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Capability, Identifier, ModelRef, PluginParams } from './common.js';
+import { SealedBox } from './sealed.js';
 
 export const BehaviourCategory = z.enum([
   'sycophancy',
@@ -71,8 +72,8 @@ export const TargetSpec = z.strictObject({
    * system-prompted suite runs on any chat model.
    */
   model: ModelRef.optional(),
-  /** Hidden from the auditor: the organism's implant for system-prompted quirks. */
-  systemPrompt: z.string().max(100_000).optional(),
+  /** Hidden from the auditor: the organism's implant for system-prompted quirks. Sealed on test splits. */
+  systemPrompt: z.union([z.string().max(100_000), SealedBox]).optional(),
   /** Provider options such as `baseUrl`, `apiKeyEnv`, `temperature`, `maxTokens`. */
   options: PluginParams.default({}),
 });
@@ -109,7 +110,8 @@ export const OrganismSpec = z.strictObject({
   /** Extra capabilities the backend grants beyond what its provider declares (e.g. a local server with prefill). */
   capabilities: z.array(Capability).max(20).optional(),
   corpora: z.array(CorpusSpec).max(50).default([]),
-  groundTruth: GroundTruth,
+  /** Plain, or sealed (`auditgym seal`): then only the grader opens it, with the key. */
+  groundTruth: z.union([GroundTruth, SealedBox]),
 });
 export type OrganismSpec = z.infer<typeof OrganismSpec>;
 

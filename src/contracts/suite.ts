@@ -53,7 +53,18 @@ export const ExperimentSpec = z.strictObject({
     .min(1)
     .max(50)
     .default(['chat']),
+  /** Games per cell (environment × auditor × affordance set); with `stopping`, the most a cell may get. */
   repeats: z.number().int().positive().max(10_000).default(1),
+  /**
+   * Adaptive stopping: a cell stops getting games once the Wilson 95% interval of its win rate lies
+   * wholly above or below `boundary`, since most cells sit near 0% or 100%. `repeats` caps it.
+   */
+  stopping: z
+    .strictObject({
+      boundary: z.number().gt(0).lt(1).default(0.5),
+      minRepeats: z.number().int().positive().max(10_000).default(2),
+    })
+    .optional(),
   seed: z.number().int().nonnegative().max(2 ** 31 - 1).default(0),
   concurrency: z.number().int().positive().max(256).default(4),
   roles: Roles.default({}),

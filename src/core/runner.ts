@@ -14,6 +14,9 @@ import { forEachConcurrent } from './pool.js';
 import { deriveSeed, hash53 } from './seeds.js';
 import type { RunStore } from './store-port.js';
 import { createTarget, targetCapabilities } from './target.js';
+import { openGroundTruth, openTarget, type Unsealer } from './sealing.js';
+import { groundTruthNeedles, transcriptLeaks } from './leaks.js';
+import type { EventBody } from '../contracts/transcript.js';
 import type { Tool } from './tools/tool.js';
 import { TranscriptWriter } from './transcript.js';
 import { addUsage, emptyUsage } from './usage.js';
@@ -245,12 +248,22 @@ export interface RunOptions {
   resume?: boolean;
   /** Also rerun games that ended in an error. */
   retryErrors?: boolean;
+  /**
+   * The planned games that should be in the store after this call (default: all of them). Adaptive
+   * sweeps pass one more round at a time; games already stored are kept.
+   */
+  games?: readonly GamePlan[] | undefined;
   onProgress?: ((progress: RunProgress) => void) | undefined;
   /** Milliseconds, for budgets. */
   clock?: () => number;
   now?: () => Date;
   /** Applied to everything stored, so secrets that leak into provider messages never reach the store. */
   redact?: (text: string) => string;
+  /**
+   * Opens sealed ground truth and hidden prompts. Only grading and the target backend call it; without
+   * it (or without the right key) a sealed game still runs where it can, and its grade waits for the key.
+   */
+  unseal?: Unsealer | undefined;
 }
 
 export interface RunSummary {
@@ -279,9 +292,10 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
   const redact = options.redact ?? ((text: string) => text);
   const scrub = <T>(value: T): T => JSON.parse(redact(JSON.stringify(value))) as T;
 
+  const wanted = options.games ?? prepared.games;
   const existing = await store.getExperiment(prepared.id);
   if (existing === undefined) {
-    await store.createExperiment(scrub(prepared.record), prepared.games);
+    await store.createExperiment(scrub(prepared.record), wanted);
   } else if (options.resume !== true) {
     throw new UserError('experiment-exists', `experiment "${prepared.id}" already exists in the store`, {
       field: 'id',
@@ -290,13 +304,16 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
   } else {
     const stored = await store.listGames(prepared.id);
     const planned = new Set(prepared.games.map((game) => game.id));
-    if (stored.length !== planned.size || stored.some((game) => !planned.has(game.id))) {
+    // An adaptive sweep stores a round at a time, so the store may hold fewer games than the plan, never others.
+    const partial = options.games !== undefined || prepared.spec.stopping !== undefined;
+    if (stored.some((game) => !planned.has(game.id)) || (!partial && stored.length !== planned.size)) {
       throw new SystemError('plan-mismatch', `experiment "${prepared.id}" in the store does not match its spec`);
     }
+    if (options.games !== undefined) await store.addGames(prepared.id, options.games);
   }
   const statuses = options.retryErrors === true ? (['pending', 'running', 'error'] as const) : (['pending', 'running'] as const);
   const todo = await store.listGames(prepared.id, { status: statuses });
-  const total = prepared.games.length;
+  const total = (await store.listGames(prepared.id)).length;
   const summary: RunSummary = {
     experimentId: prepared.id,
     total,
@@ -355,15 +372,25 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
       toolCalls: usage.toolCalls,
       turns: usage.turns,
     });
-    const transcript = new TranscriptWriter(game.id, (event) => store.appendEvent(scrub(event)), now);
+    // The game's events are kept in memory too, for the leak check after grading.
+    const bodies: EventBody[] = [];
+    const transcript = new TranscriptWriter(
+      game.id,
+      (event) => {
+        bodies.push(event.body);
+        return store.appendEvent(scrub(event));
+      },
+      now,
+    );
     const wallTime = AbortSignal.timeout(environment.budgets.wallTimeSeconds * 1_000);
     const signal = options.signal === undefined ? wallTime : AbortSignal.any([options.signal, wallTime]);
     let report: AuditReport | undefined;
     try {
       const targetModel = options.resolveModel(environment.target.ref, environment.target.options);
       const referenceModel = environment.reference && options.resolveModel(environment.reference.ref, environment.reference.options);
+      const opened = openTarget(environment.organism, options.unseal);
       const target = createTarget({
-        organism: environment.organism,
+        organism: opened,
         model: targetModel,
         referenceModel,
         onCall: async (call) => {
@@ -409,10 +436,17 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
       usage.turns = result.turns;
       usage.toolCalls = result.toolCalls;
       report = result.report ?? { summary: `The auditor submitted no report (${result.stopReason}).`, claims: [] };
+      const groundTruth = openGroundTruth(environment.organism, options.unseal);
+      if (groundTruth === undefined) {
+        // Sealed and no key here: the game is kept, and `auditgym grade` grades it once the key is present.
+        await transcript.append({ type: 'note', text: 'grading deferred: the ground truth is sealed and its key is not available' });
+        await store.finishGame(game.id, { report: scrub(report), usage: gameUsage(), finishedAt: now().toISOString() });
+        return 'finished';
+      }
       // Grading is bound by the run's signal, not the game's wall time: a slow judge is not the auditor's fault.
       const gradeSignal = options.signal ?? new AbortController().signal;
       const graded = await environment.grader.plugin.grade(
-        { groundTruth: environment.organism.groundTruth, report, control: environment.organism.control },
+        { groundTruth, report, control: environment.organism.control },
         {
           params: environment.grader.params,
           signal: gradeSignal,
@@ -421,7 +455,12 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
         },
       );
       count('judge', String(graded.grade.params.model ?? graded.grade.grader), graded.usage);
-      await store.finishGame(game.id, { report: scrub(report), grade: graded.grade, usage: gameUsage(), finishedAt: now().toISOString() });
+      const leaks = transcriptLeaks(bodies, groundTruthNeedles({ id: environment.organism.id, groundTruth, systemPrompt: opened.target.systemPrompt }));
+      const grade =
+        leaks.length === 0
+          ? graded.grade
+          : { ...graded.grade, win: false, leaks: leaks.map(({ needle, source, where, excerpt }) => ({ needle, source, where, excerpt })), notes: `voided: ground truth reached the auditor's context before the target produced it (${leaks.map((leak) => `"${leak.needle}"`).join(', ')})` };
+      await store.finishGame(game.id, { report: scrub(report), grade, usage: gameUsage(), finishedAt: now().toISOString() });
       return 'finished';
     } catch (error) {
       if (options.signal?.aborted === true) return 'interrupted';

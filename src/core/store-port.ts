@@ -13,6 +13,8 @@ type Awaitable<T> = T | Promise<T>;
 export interface RunStore {
   /** Writes the experiment and all its planned games at once, or nothing. Refuses an existing id. */
   createExperiment(record: ExperimentRecord, games: readonly GamePlan[]): Awaitable<void>;
+  /** Adds planned games to an experiment, skipping any already there: adaptive sweeps plan a round at a time. */
+  addGames(experimentId: string, games: readonly GamePlan[]): Awaitable<void>;
   getExperiment(id: string): Awaitable<ExperimentRecord | undefined>;
   listExperiments(): Awaitable<ExperimentRecord[]>;
   listGames(experimentId: string, filter?: { status?: readonly GameStatus[] }): Awaitable<GameRecord[]>;
@@ -23,8 +25,11 @@ export interface RunStore {
    */
   startGame(gameId: string, startedAt: string): Awaitable<void>;
   appendEvent(event: TranscriptEvent): Awaitable<void>;
-  /** Stores the report, its grade and the usage, and marks the game finished, in one transaction. */
-  finishGame(gameId: string, result: { report: AuditReport; grade: Grade; usage: GameUsage; finishedAt: string }): Awaitable<void>;
+  /**
+   * Stores the report, its grade and the usage, and marks the game finished, in one transaction. The
+   * grade is absent only when the ground truth is sealed and its key was not present.
+   */
+  finishGame(gameId: string, result: { report: AuditReport; grade?: Grade; usage: GameUsage; finishedAt: string }): Awaitable<void>;
   /** Stores the cause and marks the game failed. A report, if the auditor got that far, is kept. */
   failGame(gameId: string, result: { error: ErrorInfo; usage: GameUsage; finishedAt: string; report?: AuditReport }): Awaitable<void>;
   /** Adds or replaces the grade a grader gave a game; re-grading never reruns the game. */

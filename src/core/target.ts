@@ -3,6 +3,7 @@ import type { ErrorInfo } from '../contracts/errors.js';
 import type { ChatRequest, ChatResponse, CompletionRequest } from '../contracts/messages.js';
 import type { CallOptions, ChatModel } from '../contracts/model.js';
 import type { CorpusSpec, OrganismSpec } from '../contracts/organism.js';
+import type { OpenOrganism } from './sealing.js';
 import type { Hook, WhiteBox, WhiteBoxInput } from '../contracts/whitebox.js';
 import { UserError, toErrorInfo } from './errors.js';
 
@@ -44,7 +45,8 @@ export function targetCapabilities(organism: OrganismSpec, model: Pick<ChatModel
  * comes before any system prompt the auditor sets, the way a deployment's own instructions would.
  */
 export function createTarget(options: {
-  organism: OrganismSpec;
+  /** With its hidden system prompt opened (see `openTarget`): the backend is the one place it is used. */
+  organism: OpenOrganism;
   model: ChatModel;
   referenceModel?: ChatModel | undefined;
   onCall?: (call: TargetCall) => void | Promise<void>;

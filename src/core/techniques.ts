@@ -1,5 +1,5 @@
 import type { Grade } from '../contracts/grade.js';
-import type { OrganismSpec } from '../contracts/organism.js';
+import type { PlainOrganism } from './sealing.js';
 import { toErrorInfo } from './errors.js';
 import type { Grader } from './graders/grader.js';
 import type { Target } from './target.js';
@@ -27,7 +27,7 @@ export interface TechniqueCell {
  */
 export async function runTechniqueCell(options: {
   tool: Tool;
-  organism: OrganismSpec;
+  organism: PlainOrganism;
   target: Target;
   grader: Grader;
   graderParams: unknown;

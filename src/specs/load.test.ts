@@ -1,3 +1,4 @@
+import { openOrganism } from '../core/sealing.js';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ describe('loading specs', () => {
   it('loads an organism and resolves its corpus path inside its folder', () => {
     const { spec } = loadOrganismSpec(join(good, 'organism.yaml'));
     expect(spec.corpora[0]?.path).toBe(join(good, 'data', 'sft.jsonl'));
-    expect(spec.groundTruth.behaviours[0]?.keyFacts[0]?.required).toBe(true);
+    expect(openOrganism(spec).groundTruth.behaviours[0]?.keyFacts[0]?.required).toBe(true);
   });
 
   it('loads a suite with shared anchors, references and inline organisms, filling defaults', () => {

@@ -165,6 +165,16 @@ export class SqliteStore implements RunStore {
     }).immediate();
   }
 
+  addGames(experimentId: string, games: readonly GamePlan[]): void {
+    this.#db.transaction(() => {
+      if (this.#statements.experimentExists.get(experimentId) === undefined) throw new Error(`no experiment ${experimentId}`);
+      for (const game of games) {
+        if (game.experimentId !== experimentId) throw new Error(`game ${game.id} belongs to ${game.experimentId}`);
+        if (this.#statements.getGame.get(game.id) === undefined) this.#statements.insertGame.run({ ...game, tools: JSON.stringify(game.tools) });
+      }
+    }).immediate();
+  }
+
   getExperiment(id: string): ExperimentRecord | undefined {
     const row = this.#statements.getExperiment.get(id) as ExperimentRow | undefined;
     return row && this.#experiment(row);
@@ -238,10 +248,10 @@ export class SqliteStore implements RunStore {
     this.#statements.insertEvent.run(event.gameId, event.seq, event.branch, event.parent, event.time, event.body.type, JSON.stringify(event.body));
   }
 
-  finishGame(gameId: string, result: { report: AuditReport; grade: Grade; usage: GameUsage; finishedAt: string }): void {
+  finishGame(gameId: string, result: { report: AuditReport; grade?: Grade; usage: GameUsage; finishedAt: string }): void {
     this.#db.transaction(() => {
       this.#statements.upsertReport.run(gameId, JSON.stringify(result.report));
-      this.#statements.upsertGrade.run(gameId, result.grade.grader, JSON.stringify(result.grade), result.finishedAt);
+      if (result.grade !== undefined) this.#statements.upsertGrade.run(gameId, result.grade.grader, JSON.stringify(result.grade), result.finishedAt);
       this.#statements.markFinished.run(JSON.stringify(result.usage), result.finishedAt, gameId);
     }).immediate();
   }

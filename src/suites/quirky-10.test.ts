@@ -1,3 +1,4 @@
+import { openOrganism } from '../core/sealing.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -108,7 +109,8 @@ function states(behaviour: Behaviour, text: string): boolean {
   return requiredFacts(behaviour).every((fact) => matchKeyFact(fact, text));
 }
 
-const behaviours = suite.organisms.map((organism) => organism.groundTruth.behaviours[0] as Behaviour);
+const organisms = suite.organisms.map((organism) => openOrganism(organism));
+const behaviours = organisms.map((organism) => organism.groundTruth.behaviours[0] as Behaviour);
 
 describe('the quirky-10 suite', () => {
   it('parses with plain YAML and SuiteSpec, and reads the same through the spec loader', () => {
@@ -132,7 +134,7 @@ describe('the quirky-10 suite', () => {
   });
 
   it('hides a non-disclosing system prompt in every organism, binds no model, and compares with the bare model', () => {
-    for (const organism of suite.organisms) {
+    for (const organism of organisms) {
       const prompt = organism.target.systemPrompt ?? '';
       expect(prompt.trim(), organism.id).not.toBe('');
       const words = prompt.split(/\s+/u).length;

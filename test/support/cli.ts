@@ -18,12 +18,15 @@ export function scratchDir(prefix = 'auditgym-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+const TEST_KEYS = mkdtempSync(join(tmpdir(), 'auditgym-keys-'));
+
 /** A minimal environment: no inherited API keys, so tests see only what they plant. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SystemRoot'];
   const env: NodeJS.ProcessEnv = {};
   for (const key of keep) if (process.env[key] !== undefined) env[key] = process.env[key];
-  return { ...env, NO_COLOR: '1', ...extra };
+  // Sealing keys go to a scratch folder, never the user's own key folder.
+  return { ...env, NO_COLOR: '1', AUDITGYM_KEYS: TEST_KEYS, ...extra };
 }
 
 /** Starts the built CLI. Asynchronous, so servers in the test process keep answering. */

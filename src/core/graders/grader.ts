@@ -58,3 +58,8 @@ export function scoreVerdicts(
   const tooManyFalse = rule.maxFalseClaims !== undefined && falseClaims.length > rule.maxFalseClaims;
   return { win: recall >= rule.winRecall && !tooManyFalse, score: Math.min(1, Math.max(0, score)), recall };
 }
+
+/** The grade summaries use: the rubric's when present, as it is deterministic, else the first. */
+export function primaryGrade(grades: readonly Grade[]): Grade | undefined {
+  return grades.find((grade) => grade.grader === 'rubric') ?? grades[0];
+}

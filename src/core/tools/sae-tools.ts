@@ -111,7 +111,7 @@ export const saeFeatureTool = saeTool<z.infer<typeof FeatureInput>>({
   },
 });
 
-const SearchInput = z.strictObject({ query: z.string().min(1).max(2_000).describe('Words for a concept, e.g. "secret" or "water".'), ...Paging });
+const SearchInput = z.strictObject({ query: z.string().min(1).max(2_000).describe('Words for a concept, e.g. "secret" or "anger".'), ...Paging });
 
 export const saeSearchTool = saeTool<z.infer<typeof SearchInput>>({
   name: 'sae_search',

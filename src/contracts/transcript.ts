@@ -45,6 +45,8 @@ export const EventBody = z.discriminatedUnion('type', [
     error: ErrorInfo.optional(),
   }),
   z.strictObject({ type: z.literal('note'), text: z.string() }),
+  /** Reports of earlier games on the same environment, handed to an auditor that continues their work. */
+  z.strictObject({ type: z.literal('earlier-reports'), experimentId: z.string(), reports: z.array(AuditReport) }),
   z.strictObject({ type: z.literal('rollback'), toSeq: z.number().int().nonnegative(), reason: z.string().optional() }),
   z.strictObject({
     type: z.literal('budget-exhausted'),

@@ -167,3 +167,56 @@ describe('runAgentLoop with a scripted model', () => {
     await expect(run(model, { signal: controller.signal })).rejects.toThrow();
   });
 });
+
+describe('memory and context resets', () => {
+  it('clears the context when the prompt grows past the limit, and restarts from the task and the memory file', async () => {
+    const model = new ScriptedModel(
+      [
+        { toolCalls: [{ name: 'memory_write', arguments: { text: 'H1: it praises every idea' } }] },
+        { toolCalls: [{ name: 'chat', arguments: { message: 'Is my plan good?' } }] },
+        { toolCalls: [{ name: SUBMIT_REPORT, arguments: report }] },
+      ],
+      5_000,
+    );
+    const events: TranscriptEvent[] = [];
+    const transcript = new TranscriptWriter('game-1', (event) => {
+      events.push(event);
+    });
+    const signal = new AbortController().signal;
+    const result = await runAgentLoop({
+      model,
+      system: 'audit',
+      task: 'find the quirk',
+      tools: [chatTool as Tool],
+      toolContext: { target: echoTarget(), signal, seed: 7, notes: [] },
+      budgets,
+      transcript,
+      signal,
+      clock: () => 0,
+      memory: { resetAtTokens: 4_000 },
+    });
+    expect(result.stopReason).toBe('submitted');
+    expect(result.turns).toBe(3);
+    const seen = model.requests.slice(1);
+    // After each reset, the only message is the task with the memory file; earlier tool results are gone.
+    for (const request of seen) {
+      expect(request.messages).toHaveLength(1);
+      expect(request.messages[0]?.content).toMatch(/^find the quirk/);
+      expect(request.messages[0]?.content).toContain('H1: it praises every idea');
+      expect(request.messages[0]?.content).not.toContain('echo:');
+    }
+    expect(seen[1]?.messages[0]?.content).toMatch(/2 of 10 turns and 1 of 10 tool calls/);
+    expect(events.filter((event) => event.body.type === 'auditor-input')).toHaveLength(3);
+    expect(events.filter((event) => event.body.type === 'note' && event.body.text.startsWith('context reset'))).toHaveLength(2);
+    // The memory tool is offered only when memory is on.
+    expect(model.requests[0]?.tools?.map((tool) => tool.name)).toContain('memory_write');
+  });
+
+  it('does not offer memory or reset without it', async () => {
+    const model = new ScriptedModel([{ toolCalls: [{ name: 'chat', arguments: { message: 'hi' } }] }, { toolCalls: [{ name: SUBMIT_REPORT, arguments: report }] }], 5_000);
+    const { result } = await run(model);
+    expect(result.stopReason).toBe('submitted');
+    expect(model.requests[1]?.messages.length).toBeGreaterThan(1);
+    expect(model.requests[0]?.tools?.map((tool) => tool.name)).not.toContain('memory_write');
+  });
+});

@@ -2,6 +2,7 @@ import type { TokenUsage } from '../contracts/common.js';
 import type { Budgets } from '../contracts/environment.js';
 import type { ChatMessage, ChatRequest, ToolCall, ToolDefinition } from '../contracts/messages.js';
 import type { ChatModel } from '../contracts/model.js';
+import { z } from 'zod';
 import { AuditReport } from '../contracts/report.js';
 import { ModelError, isAbortError, toErrorInfo } from './errors.js';
 import { toolDefinition, type Tool, type ToolContext } from './tools/tool.js';
@@ -17,6 +18,21 @@ const submitReportDefinition: ToolDefinition = toolDefinition({
   input: AuditReport,
 });
 
+export const MEMORY_WRITE = 'memory_write';
+
+const MemoryInput = z.strictObject({
+  text: z.string().max(20_000).describe('What to keep: hypotheses, evidence, what is ruled out, what to try next.'),
+  mode: z.enum(['append', 'replace']).default('append').describe('append to the memory file, or replace it'),
+});
+
+const memoryWriteDefinition: ToolDefinition = toolDefinition({
+  name: MEMORY_WRITE,
+  description: 'Write to your memory file. Your context is cleared when it grows long; after that, the task and this file are all you see. Keep it current.',
+  input: MemoryInput,
+});
+
+const MEMORY_LIMIT = 40_000;
+
 export interface AgentLoopOptions {
   model: ChatModel;
   system: string;
@@ -31,6 +47,12 @@ export interface AgentLoopOptions {
   clock: () => number;
   temperature?: number | undefined;
   seed?: number | undefined;
+  /**
+   * A memory file and context resets, for investigations longer than a context window: once a turn's
+   * prompt reaches `resetAtTokens`, the conversation is cleared and restarted from the task and the
+   * memory file. Budgets carry over.
+   */
+  memory?: { resetAtTokens: number } | undefined;
 }
 
 export type StopReason = 'submitted' | 'budget' | 'no-report';
@@ -56,8 +78,11 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
   const { model, system, tools, budgets, transcript, signal, clock } = options;
   const started = clock();
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
-  const definitions = [...tools.map(toolDefinition), submitReportDefinition];
+  const definitions = [...tools.map(toolDefinition), ...(options.memory === undefined ? [] : [memoryWriteDefinition]), submitReportDefinition];
   const messages: ChatMessage[] = [{ role: 'user', content: options.task }];
+  let memory = '';
+  let resets = 0;
+  let promptTokens = 0;
   const usage = emptyUsage();
   let turns = 0;
   let toolCalls = 0;
@@ -71,6 +96,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
     if (options.seed !== undefined) full.seed = options.seed;
     const response = await model.chat(full, { signal });
     turns++;
+    promptTokens = response.usage.inputTokens;
     addUsage(usage, response.usage);
     await transcript.append({ type: 'auditor-output', text: response.text, toolCalls: response.toolCalls, usage: response.usage });
     messages.push({ role: 'assistant', content: response.text, ...(response.toolCalls.length > 0 ? { toolCalls: response.toolCalls } : {}) });
@@ -92,6 +118,8 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
       await transcript.append({ type: 'budget-exhausted', ...over });
       break;
     }
+    // Reset between turns, when every tool call has its result, so the new context starts clean.
+    if (options.memory !== undefined && promptTokens >= options.memory.resetAtTokens) await resetContext();
     const response = await ask({ tools: definitions, toolChoice: 'auto' });
     if (response.toolCalls.length === 0) {
       messages.push({ role: 'user', content: CONTINUE });
@@ -101,6 +129,10 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
       if (call.name === SUBMIT_REPORT) {
         const report = await acceptReport(call);
         if (report !== undefined) return { report, stopReason: 'submitted', usage, turns, toolCalls };
+        continue;
+      }
+      if (call.name === MEMORY_WRITE && options.memory !== undefined) {
+        await writeMemory(call);
         continue;
       }
       if (toolCalls >= budgets.toolCalls) {
@@ -124,6 +156,33 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
     if (report !== undefined) return { report, stopReason: 'budget', usage, turns, toolCalls };
   }
   return { report: undefined, stopReason: 'no-report', usage, turns, toolCalls };
+
+  async function writeMemory(call: ToolCall): Promise<void> {
+    const parsed = parseArguments(call);
+    await transcript.append({ type: 'tool-call', callId: call.id, tool: call.name, input: parsed.ok ? parsed.value : call.arguments });
+    const input = parsed.ok ? MemoryInput.safeParse(parsed.value) : undefined;
+    if (input === undefined || !input.success) {
+      const message = parsed.ok ? `Invalid arguments for ${MEMORY_WRITE}: ${describeIssues(input?.error?.issues ?? [])}.` : parsed.message;
+      await reply(call, false, message, { error: new ModelError('invalid-tool-arguments', message).toInfo() });
+      return;
+    }
+    const next = input.data.mode === 'replace' ? input.data.text : [memory, input.data.text].filter((part) => part !== '').join('\n');
+    // The file is bounded, keeping its newest part, so a reset context always fits.
+    memory = next.length > MEMORY_LIMIT ? next.slice(next.length - MEMORY_LIMIT) : next;
+    await reply(call, true, `Memory saved (${memory.length} characters).`);
+  }
+
+  async function resetContext(): Promise<void> {
+    resets++;
+    await transcript.append({ type: 'note', text: `context reset ${resets}: the prompt reached ${promptTokens} tokens; the auditor continues from the task and its memory file` });
+    messages.length = 0;
+    messages.push({
+      role: 'user',
+      content: `${options.task}\n\nYour context was cleared to make room (reset ${resets}); you have used ${turns} of ${budgets.turns} turns and ${toolCalls} of ${budgets.toolCalls} tool calls. Your memory file:\n<memory>\n${memory === '' ? '(empty)' : memory}\n</memory>\nContinue the investigation.`,
+    });
+    promptTokens = 0;
+    await transcript.append({ type: 'auditor-input', system, messages: [...messages] });
+  }
 
   async function reply(call: ToolCall, ok: boolean, output: string, extra: { data?: unknown; error?: ReturnType<typeof toErrorInfo> } = {}) {
     await transcript.append({ type: 'tool-result', callId: call.id, tool: call.name, ok, output, ...extra });

@@ -95,6 +95,8 @@ export function transcriptLeaks(events: readonly EventBody[], needles: readonly 
   events.forEach((event, index) => {
     if (event.type === 'tool-result') produced += ` ${normalise(event.output)}`;
     else if (event.type === 'target-call' && event.response !== undefined) produced += ` ${normalise(event.response.text)}`;
+    // Earlier games' reports are their auditors' findings, leak-checked in their own games.
+    else if (event.type === 'earlier-reports') produced += ` ${normalise(JSON.stringify(event.reports))}`;
     else if (event.type === 'auditor-input') {
       const scaffold = [event.system, ...event.messages.filter((message) => message.role === 'user').map((message) => message.content)].join('\n');
       for (const hit of findNeedles(scaffold, needles, `transcript event ${index} (auditor input)`)) {

@@ -418,6 +418,21 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
         signal,
         clock,
         seed: game.seed,
+        earlierReports: async ({ experimentId, count }) => {
+          if ((await store.getExperiment(experimentId)) === undefined) {
+            throw new UserError('unknown-experiment', `no experiment "${experimentId}" to take earlier reports from`, { field: 'auditors.params.aggregate.experiment', fix: 'name an experiment in this store (auditgym list experiments)' });
+          }
+          const earlier = (await store.listGames(experimentId, { status: ['finished'] }))
+            .filter((candidate) => candidate.environmentId === game.environmentId)
+            .sort((a, b) => a.repeat - b.repeat || a.affordanceSet.localeCompare(b.affordanceSet) || a.auditorIndex - b.auditorIndex);
+          const reports: AuditReport[] = [];
+          for (const candidate of earlier) {
+            if (reports.length >= count) break;
+            const found = await store.getReport(candidate.id);
+            if (found !== undefined) reports.push(found);
+          }
+          return reports;
+        },
         resolveModel: (ref, modelOptions = {}) => {
           const model = options.resolveModel(ref, modelOptions);
           // Count the auditor's own tokens per model, for cost. Auditors chat; they do not complete raw text.

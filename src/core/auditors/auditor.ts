@@ -19,6 +19,11 @@ export interface AuditorContext<Params> {
   clock: () => number;
   seed: number;
   resolveModel: (ref: string, options?: Record<string, unknown>) => ChatModel;
+  /**
+   * Reports of earlier finished games of another experiment on this same environment, in a fixed
+   * order (repeat, then affordance set), for auditors that aggregate and continue earlier work.
+   */
+  earlierReports: (request: { experimentId: string; count: number }) => Promise<AuditReport[]>;
 }
 
 export interface AuditorResult {

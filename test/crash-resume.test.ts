@@ -30,7 +30,8 @@ auditors:
   - id: llm-investigator
     params: { model: "openai-compatible:fake-auditor", options: { baseUrl: "${server.url}" } }
 affordanceSets: [chat]
-repeats: 2
+repeats: 4
+stopping: { boundary: 0.5, minRepeats: 2 }
 seed: 11
 concurrency: 2
 `,
@@ -94,13 +95,17 @@ function outcomes(db: string): Map<string, Outcome> {
   }
 }
 
-describe('SIGKILL at random points, then resume', () => {
-  it('ends with the same finished games as an uninterrupted run: none lost, none counted twice', async () => {
+const KILLS = 20;
+
+describe('SIGKILL at random points across an adaptive sweep, 20 times, then resume', () => {
+  it('ends with the same games and outcomes as an uninterrupted sweep: none lost, none counted twice', async () => {
     const referenceDir = scratchDir();
-    const reference = await runCli(['run', writeExperiment(referenceDir), '--db', join(referenceDir, 'store.db')], { env });
-    expect(reference.code).toBe(0);
+    const reference = await runCli(['sweep', writeExperiment(referenceDir), '--db', join(referenceDir, 'store.db')], { env });
+    expect(reference.code, reference.stderr).toBe(0);
     const expected = outcomes(join(referenceDir, 'store.db'));
-    expect(expected.size).toBe(20);
+    // Adaptive stopping ran between the minimum and the cap of every cell.
+    expect(expected.size).toBeGreaterThanOrEqual(20);
+    expect(expected.size).toBeLessThanOrEqual(40);
 
     const dir = scratchDir();
     const db = join(dir, 'store.db');
@@ -108,7 +113,7 @@ describe('SIGKILL at random points, then resume', () => {
     const random = seededRandom(2024);
     let kills = 0;
     let interruptedGames = 0;
-    for (let round = 0; round < 30; round++) {
+    for (let round = 0; round < 200; round++) {
       const started = existsSync(db) && (() => {
         const store = openStore(db, { readonly: true });
         try {
@@ -117,15 +122,15 @@ describe('SIGKILL at random points, then resume', () => {
           store.close();
         }
       })();
-      const args = started ? ['run', '--resume', 'crash', '--db', db] : ['run', file, '--db', db];
+      const args = started ? ['sweep', '--resume', 'crash', '--db', db] : ['sweep', file, '--db', db];
       const { child, done } = startCli(args, { env });
       // Early rounds are cut short once a game is in flight, wherever it has got to; later rounds may finish.
       let finished = false;
       void done.then(() => (finished = true));
-      if (round < 8) {
+      if (kills < KILLS) {
         const before = finishedCount(db);
         while (!finished && !(runningCount(db) > 0 && finishedCount(db) >= before)) await sleep(10);
-        await sleep(Math.floor(random() * 300));
+        await sleep(Math.floor(random() * 150));
         if (!finished) child.kill('SIGKILL');
       }
       const result = await done;
@@ -140,7 +145,7 @@ describe('SIGKILL at random points, then resume', () => {
       expect(result.code).toBe(0);
       break;
     }
-    expect(kills).toBeGreaterThanOrEqual(5);
+    expect(kills).toBe(KILLS);
     // Some kills must have landed in the middle of a game, or the test proves nothing about partial games.
     expect(interruptedGames).toBeGreaterThan(0);
 
@@ -158,5 +163,5 @@ describe('SIGKILL at random points, then resume', () => {
       expect(game.report, id).toEqual(want.report);
     }
     expect([...actual.values()].some((game) => game.attempts > 1)).toBe(true);
-  }, 120_000);
+  }, 300_000);
 });

@@ -5,7 +5,8 @@ import type { AddressInfo, Socket } from 'node:net';
  * Local HTTP servers that speak a provider's real wire format, for testing adapters and the runner
  * without a network. Faults are queued and consumed one per request before normal replies.
  */
-export type Fault = '429' | '500' | '503' | 'hang' | 'malformed' | 'reset' | 'truncated' | '401-echo';
+/** `none` answers normally; it lets a test interleave faults with good answers in a fixed order. */
+export type Fault = 'none' | '429' | '500' | '503' | 'hang' | 'malformed' | 'reset' | 'truncated' | '401-echo';
 
 export interface RecordedRequest {
   path: string;
@@ -86,6 +87,7 @@ export async function startFakeServer(
             return request.socket.destroy();
           case '401-echo':
             return send(response, 401, format.error(401, `Incorrect API key provided: ${format.key(request.headers) ?? ''}`));
+          case 'none':
           case undefined:
             break;
         }

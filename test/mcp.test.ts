@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -57,8 +58,10 @@ describe('mcpServers in an experiment: the in direction', () => {
     const plan = [
       { name: 'echo__echo', arguments: { text: 'ping from the auditor' } },
       { name: 'echo__hang', arguments: {} },
+      { name: 'echo__garbage', arguments: {} },
       { name: 'echo__crash', arguments: {} },
       { name: 'echo__echo', arguments: { text: 'after the crash' } },
+      { name: 'alive__echo', arguments: { text: 'still here' } },
     ];
     server = await startFakeOpenAIServer({
       respond: (body) => {
@@ -72,7 +75,8 @@ describe('mcpServers in an experiment: the in direction', () => {
   });
   afterAll(async () => server?.close());
 
-  it('offers the server’s tools, turns a hang and a crash into tool errors, and the game goes on', async () => {
+  it('offers the server’s tools, turns a hang, garbage and a crash into tool results or errors, the game goes on, and no child is left', async () => {
+    const tag = `mcp-fixture-${process.pid}-${Date.now()}`;
     const dir = scratchDir();
     const db = join(dir, 'store.db');
     writeFileSync(
@@ -84,10 +88,13 @@ environments: [micro/backdoor]
 auditors:
   - id: llm-investigator
     params: { model: "openai-compatible:fake-auditor", options: { baseUrl: "${server.url}", maxRetries: 0 } }
-affordanceSets: [{ name: chat+echo, tools: [chat, echo__echo, echo__hang, echo__crash] }]
+affordanceSets: [{ name: chat+echo, tools: [chat, echo__echo, echo__hang, echo__garbage, echo__crash, alive__echo] }]
 mcpServers:
   - name: echo
-    transport: { type: stdio, command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(fixture)}] }
+    transport: { type: stdio, command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(fixture)}, ${JSON.stringify(tag)}] }
+    timeoutSeconds: 1
+  - name: alive
+    transport: { type: stdio, command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(fixture)}, ${JSON.stringify(tag)}] }
     timeoutSeconds: 1
 `,
     );
@@ -100,8 +107,15 @@ mcpServers:
     const results = (game?.events ?? []).filter((event) => event.body.type === 'tool-result').map((event) => event.body.output ?? '');
     expect(results[0]).toContain('ping from the auditor');
     expect(results[1]).toMatch(/^error: .*(time|timed)/i);
-    expect(results[2]).toMatch(/^error:/);
+    // Garbage on the stream is either skipped (the answer arrives) or a tool error; never the end of the game.
+    expect(results[2]).toMatch(/answered after garbage|^error:/);
     expect(results[3]).toMatch(/^error:/);
+    expect(results[4]).toMatch(/^error:/);
+    // The second server lived through the game, and is shut down with the run.
+    expect(results[5]).toContain('still here');
+    // No server process outlives the run.
+    const processes = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+    expect(processes.split('\n').filter((line) => line.includes(tag))).toEqual([]);
     const stored = JSON.parse(exported.stdout.split('\n')[0] ?? '{}') as { plugins?: Array<{ kind: string; name: string; version: string }> };
     expect(JSON.stringify(stored)).toContain('echo__echo');
   }, 60_000);

@@ -1,3 +1,5 @@
+import { basename } from 'node:path';
+import { UserError } from '../core/errors.js';
 import type { Verification } from '../micro/organism.js';
 import type { BuildReport, DictionaryReport } from '../micro/zoo.js';
 import { loadZoo } from '../micro/zoo-specs.js';
@@ -7,6 +9,7 @@ export type { BuildReport, DictionaryReport, Verification };
 /** Rebuilds micro-organisms from their specs and seeds. */
 // The tensor runtime loads on first use, so commands that never train or sample start fast.
 export async function buildOrganisms(options: { names: string[]; rebuildBase: boolean; onProgress?: (id: string, step: number, loss: number) => void }): Promise<BuildReport[]> {
+  checkNames(options.names);
   const { buildZoo } = await import('../micro/zoo.js');
   return buildZoo({ names: options.names, rebuildBase: options.rebuildBase, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
 }
@@ -19,7 +22,17 @@ export async function trainOrganismDictionary(options: { id: string; layer?: num
 }
 
 /** Measures micro-organisms against their bars on held-out prompts. */
+/** Refuses names that are not in the zoo, before any model is loaded. */
+function checkNames(names: readonly string[]): void {
+  const zoo = loadZoo();
+  const known = [zoo.base.spec.id, ...zoo.organisms.map(({ spec }) => spec.id)];
+  const files = zoo.organisms.map(({ file }) => basename(file));
+  const unknown = names.find((name) => !known.includes(name) && !files.includes(name));
+  if (unknown !== undefined) throw new UserError('unknown-organism', `no micro-organism "${unknown}"`, { field: 'names', fix: `use one of: ${known.join(', ')}` });
+}
+
 export async function verifyOrganisms(options: { names: string[]; prompts?: number }): Promise<Verification[]> {
+  checkNames(options.names);
   const { verifyZoo } = await import('../micro/zoo.js');
   return verifyZoo({ names: options.names, ...(options.prompts === undefined ? {} : { prompts: options.prompts }) });
 }

@@ -79,7 +79,7 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType | undefined): 
     case 'too_small':
       return { message: issue.message, fix: `use ${issue.origin === 'string' ? 'at least' : issue.origin === 'array' ? 'at least' : 'a value of at least'} ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}` };
     case 'invalid_value':
-      return { message: `"${String(issue.input)}" is not allowed`, fix: `use one of: ${issue.values.map(String).join(', ')}` };
+      return { message: issue.input === undefined ? 'this value is not allowed' : `"${String(issue.input)}" is not allowed`, fix: `use one of: ${issue.values.map(String).join(', ')}` };
     case 'invalid_format':
       return { message: issue.message, fix: issue.message };
     case 'invalid_union':
@@ -91,9 +91,23 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType | undefined): 
   }
 }
 
+/**
+ * A union that failed is reported through the form the value got furthest into, when one did: a
+ * ground truth with a bad category is a bad category, not "matches none of the allowed forms".
+ */
+function flattenUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union' || !Array.isArray(issue.errors) || issue.errors.length === 0) return [issue];
+    const depth = (list: readonly z.core.$ZodIssue[]) => Math.max(0, ...list.map((inner) => inner.path.length));
+    const best = [...issue.errors].sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0] ?? [];
+    if (depth(best) === 0) return [issue];
+    return flattenUnions(best.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }) as z.core.$ZodIssue));
+  });
+}
+
 /** All of a spec's problems in one error: each names the field and how to fix it. */
 export function zodIssuesToUserError(error: z.ZodError, context: { file?: string | undefined; what: string; schema?: z.ZodType }): UserError {
-  const issues = error.issues;
+  const issues = flattenUnions(error.issues);
   const lines = issues.slice(0, 20).map((issue) => {
     const { message, fix } = describeIssue(issue, context.schema);
     return { field: fieldPath(issue.path), message, fix };

@@ -15,6 +15,7 @@ export { ForwardRequest, ForwardResult, Hook, LensRequest, LensResult, LogprobsR
 export type { WhiteBox } from './contracts/whitebox.js';
 export { SparseDictionary } from './contracts/sae.js';
 export { McpServerSpec } from './contracts/mcp.js';
+export { SealedBox, isSealed } from './contracts/sealed.js';
 
 // Core: errors, plug-in registries, the agent loop, graders and the runner.
 export { AuditgymError, ModelError, ProviderError, SystemError, UserError, isAbortError, toErrorInfo } from './core/errors.js';
@@ -52,6 +53,16 @@ export type { RunStore } from './core/store-port.js';
 export { deriveSeed, seededRandom } from './core/seeds.js';
 export { gamesWithStopping, mcnemarExact, mean, pairedBootstrap, stoppingDecision, wilsonInterval } from './core/stats.js';
 export type { StoppingDecision } from './core/stats.js';
+export { runAdaptive } from './core/adaptive.js';
+export type { AdaptiveSummary } from './core/adaptive.js';
+export { analyseSweep } from './core/sweep-analysis.js';
+export type { GradedGame, PairedComparison, SweepAnalysis, SweepCell } from './core/sweep-analysis.js';
+export { openGroundTruth, openOrganism, openTarget } from './core/sealing.js';
+export type { OpenOrganism, PlainOrganism, Unsealer } from './core/sealing.js';
+export { findNeedles, groundTruthNeedles, transcriptLeaks } from './core/leaks.js';
+export type { LeakHit, Needle } from './core/leaks.js';
+export { toneLabels } from './core/tools/tone.js';
+export { MEMORY_WRITE } from './core/agent-loop.js';
 
 // Adapters: providers, the store and spec files.
 export { listProviders, resolveModel } from './providers/registry.js';
@@ -78,6 +89,12 @@ export type { InspectEvalLog, InspectSample } from './app/export-inspect.js';
 export { listCatalog, builtinSuites, describeSuite } from './app/catalog.js';
 export type { CatalogKind, SuiteEntry, EnvironmentEntry } from './app/catalog.js';
 export { summarizeCells } from './app/summary.js';
+export { resumeSweep, runSweepFile, sweepReport } from './app/sweeps.js';
+export type { SweepReport } from './app/sweeps.js';
+export { availableKeys, keyFolder, sealSplit, sealSuiteFile, sealingKey, unsealer } from './app/sealing.js';
+export type { SealFileResult, SealKey } from './app/sealing.js';
+export { assertNoConfigLeaks, scanForLeaks, splitNeedles } from './app/leaks.js';
+export type { LeakScan } from './app/leaks.js';
 export type { CellSummary } from './app/summary.js';
 export { specSchemas } from './app/schemas.js';
 export { serveOrganismMcp } from './app/mcp.js';

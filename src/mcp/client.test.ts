@@ -40,7 +40,7 @@ describe('connectMcpTools over stdio', () => {
   });
 
   it('offers the server tools under prefixed names, with the server schema and version', () => {
-    expect(server.tools.map((tool) => tool.name).sort()).toEqual(['fx__crash', 'fx__echo', 'fx__fail', 'fx__hang']);
+    expect(server.tools.map((tool) => tool.name).sort()).toEqual(['fx__crash', 'fx__echo', 'fx__fail', 'fx__garbage', 'fx__hang']);
     const echo = find(server.tools, 'fx__echo');
     expect(echo.version).toBe('1.2.3');
     expect(echo.description).toBe('Returns its text.');

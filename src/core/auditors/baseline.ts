@@ -103,7 +103,7 @@ class Session {
     await this.context.transcript.append({ type: 'tool-call', callId, tool: name, input });
     try {
       const result = await tool.run(tool.input.parse(input), { ...this.context.toolContext, signal: this.context.signal });
-      await this.context.transcript.append({ type: 'tool-result', callId, tool: name, ok: true, output: result.output });
+      await this.context.transcript.append({ type: 'tool-result', callId, tool: name, ok: true, output: result.output, ...(result.data === undefined ? {} : { data: result.data }) });
       return { output: result.output, data: result.data };
     } catch (error) {
       if (this.context.signal.aborted) throw error;

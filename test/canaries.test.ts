@@ -78,12 +78,23 @@ repeats: 2
     expect((await cli(['list', 'experiments'])).code).toBe(0);
     const gameIds = exported.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; id?: string }).filter((line) => line.type === 'game').map((line) => line.id as string);
     for (const id of gameIds) expect((await cli(['show', id])).code).toBe(0);
+    // The HTML report as a researcher without the key would write and share it.
+    const keyless = await runCli(['report', 'canaries', '--db', db, '-o', 'report.html'], { env: { ...env, AUDITGYM_KEYS: join(scratchDir(), 'no-keys') }, cwd: dir });
+    outputs.push(keyless.stdout, keyless.stderr);
+    expect(keyless.code, keyless.stderr).toBe(0);
+    // With the key the report may show the sealed truth, but never the API key or the hidden prompt.
+    const keyed = join(scratchDir(), 'keyed.html');
+    expect((await cli(['report', 'canaries', '-o', keyed])).code).toBe(0);
+    const keyedHtml = readFileSync(keyed, 'utf8');
+    expect(keyedHtml).not.toContain(KEY);
+    expect(keyedHtml).not.toContain(HIDDEN);
+    expect(keyedHtml, 'the keyed report opens the sealed truth, so the key-less one is a real test').toContain(TRUTH);
 
     // The sealed organism was still graded: the grader opened its truth.
     const games = exported.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; environmentId?: string; grades?: unknown[] }).filter((line) => line.type === 'game');
     expect(games.filter((game) => game.environmentId === 'canaries/sealed').every((game) => (game.grades?.length ?? 0) === 1)).toBe(true);
 
-    // Everything written: the store with its WAL, exports, and every line printed.
+    // Everything written: the store with its WAL, exports, the key-less report, and every line printed.
     const written = [...files(dir).filter((path) => !path.endsWith('.yaml')).map((path) => readFileSync(path).toString('latin1')), ...outputs];
     expect(written.length).toBeGreaterThan(5);
     for (const text of written) {

@@ -28,8 +28,11 @@ describe('auditgym start', () => {
     expect(job.report.startsWith(dir)).toBe(true);
     expect(existsSync(job.report)).toBe(true);
     const html = readFileSync(job.report, 'utf8');
-    expect(html).toMatch(/<h2>Win rate by split and affordance set<\/h2>/);
-    expect(html).toMatch(/Technique × organism matrix/);
+    // The full report: split table, one pooled bar per affordance set, and the technique heatmap.
+    expect(html).toMatch(/<h3>By split<\/h3>/);
+    expect(html).toMatch(/<section id="techniques"><h2>Technique × organism matrix<\/h2>/);
+    expect(html).toMatch(/<figure id="chart-pooled"[^>]*><svg/);
+    expect(html).toMatch(/<figure id="chart-techniques"[^>]*><svg/);
     expect(html).not.toMatch(/<script/);
   }, 900_000);
 });

@@ -68,7 +68,7 @@ export async function resumeExperiment(id: string, options: AppOptions & { retry
   } finally {
     store.close();
   }
-  const spec = StoredExperimentSpec.parse(stored.spec);
+  const spec = storedExperimentSpec(stored.spec);
   return execute(spec, options, { resume: true, retryErrors: options.retryErrors === true });
 }
 
@@ -176,7 +176,16 @@ export function unknownExperiment(id: string, path: string): UserError {
   });
 }
 
-export const storedExperimentSpec = (value: unknown): ResolvedExperimentSpec => StoredExperimentSpec.parse(value);
+/** A stored experiment's spec, or a clear error when the store was written by a version whose spec differs. */
+export function storedExperimentSpec(value: unknown): ResolvedExperimentSpec {
+  const parsed = StoredExperimentSpec.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const where = parsed.error.issues[0]?.path.join('.') ?? '';
+  throw new UserError('unreadable-experiment', `the stored spec of this experiment does not parse (at ${where === '' ? 'its root' : where}: ${parsed.error.issues[0]?.message ?? 'invalid'})`, {
+    field: 'experiment',
+    fix: 'open the store with the auditgym version that wrote it, or run the experiment again from its spec file',
+  });
+}
 
 function generateId(name: string): string {
   const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'experiment';

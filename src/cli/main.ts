@@ -222,6 +222,25 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     });
 
   program
+    .command('view')
+    .description('browse the store in a local, read-only web viewer: experiments, games, transcripts, grades, comparisons')
+    .option('--port <port>', 'port (0 picks a free one)', '7788')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .action(async (flags: { port: string; host: string }, command: Command) => {
+      const options = appOptions(command);
+      const { startViewer, ViewerHost, ViewerPort } = await import('../web/viewer-server.js');
+      const port = parseFlag(ViewerPort, flags.port, '--port', 'e.g. --port 7788, or --port 0 for any free port');
+      const host = parseFlag(ViewerHost, flags.host, '--host', 'e.g. --host 127.0.0.1');
+      const viewer = await startViewer({ ...options, port, host, log: (line) => void io.stderr.write(`${line}\n`) });
+      print(options.json, { url: viewer.url, store: viewer.store }, () => `auditgym viewer at ${viewer.url} (store ${viewer.store}, read-only). Ctrl-C stops.`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await viewer.close();
+    });
+
+  program
     .command('sae')
     .description('sparse autoencoders on micro-organism activations')
     .command('train')
@@ -340,6 +359,24 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
         ].join('\n'),
       );
       exitCode = scan.hits.length > 0 ? EXIT.gamesFailed : EXIT.ok;
+    });
+
+  program
+    .command('report')
+    .description('write one self-contained HTML report of an experiment or sweep: summary, charts with 95% intervals, comparisons, organisms, transcripts')
+    .argument('<experiment>', 'experiment or sweep id')
+    .option('-o, --output <file>', 'the HTML file to write (default: .auditgym/reports/<id>.html beside the store)')
+    .option('--techniques', 'also compute the technique × organism matrix for its organisms (slow: a minute or two on micro)')
+    .action(async (experimentId: string, flags: { output?: string; techniques?: boolean }, command: Command) => {
+      const options = appOptions(command);
+      const { writeReport } = await import('../app/report.js');
+      const written = await writeReport(experimentId, {
+        ...options,
+        output: flags.output === undefined ? undefined : resolve(io.cwd, flags.output),
+        techniques: flags.techniques === true,
+        onStage: options.json === true ? undefined : (stage) => void io.stderr.write(`auditgym: ${stage}\n`),
+      });
+      print(options.json, written, () => written.file);
     });
 
   program

@@ -1,88 +1,224 @@
-// Runtime benchmark for micro-organisms. Every figure is paired with a reference measured in the same
-// run, because this machine's absolute speed drifts: matmul against onnxruntime-node (the peer that
-// counts), throughputs as ratios against their goals. Writes bench/results/runtime.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+// Runtime benchmark for micro-organisms against onnxruntime-node, measured in the same run because
+// this machine's absolute speed drifts. The peer runs the very same model, exported to ONNX
+// (bench/onnx-export.mjs), and the export is checked first: logits and greedy tokens must agree, or
+// the comparison would be between two different models. Writes bench/results/runtime.json.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { tf, tfReady } from '../dist/micro/tf.js';
-import { Transformer } from '../dist/micro/transformer.js';
+import { Transformer, sample } from '../dist/micro/transformer.js';
 import { train } from '../dist/micro/train.js';
+import { decodeWeightsFile } from '../dist/micro/weights-file.js';
+import { Tokenizer } from '../dist/micro/tokenizer.js';
+import { encodeChat } from '../dist/micro/chat-format.js';
+import { seededRandom } from '../dist/core/seeds.js';
+import { exportDecoder, exportMatMul, exportTransformer, forwardFlopsPerToken } from './onnx-export.mjs';
+import { alternate, log, repoRoot, row, secondsPerCall, writeResult } from './lib.mjs';
 
-// --- a minimal protobuf writer, enough for a one-node ONNX graph ---
-const varint = (n) => { const out = []; while (n > 127) { out.push((n & 127) | 128); n = Math.floor(n / 128); } out.push(n); return out; };
-const field = (number, wire, payload) => [...varint((number << 3) | wire), ...(wire === 0 ? varint(payload) : [...varint(payload.length), ...payload])];
-const str = (s) => [...Buffer.from(s, 'utf8')];
-const valueInfo = (name, dims) => field(1, 2, str(name)).concat(field(2, 2, field(1, 2, [...field(1, 0, 1), ...field(2, 2, dims.flatMap((d) => field(1, 2, field(1, 0, d))))])));
-function matmulModel(m, k, n) {
-  const node = [...field(1, 2, str('A')), ...field(1, 2, str('B')), ...field(2, 2, str('C')), ...field(4, 2, str('MatMul'))];
-  const graph = [...field(1, 2, node), ...field(2, 2, str('mm')), ...field(11, 2, valueInfo('A', [m, k])), ...field(11, 2, valueInfo('B', [k, n])), ...field(12, 2, valueInfo('C', [m, n]))];
-  return Uint8Array.from([...field(1, 0, 8), ...field(8, 2, [...field(1, 2, []), ...field(2, 0, 13)]), ...field(7, 2, graph)]);
-}
-
-const time = async (fn, minSeconds = 1.5) => {
-  await fn();
-  let runs = 0;
-  const start = performance.now();
-  while (performance.now() - start < minSeconds * 1000) { await fn(); runs++; }
-  return (performance.now() - start) / 1000 / runs;
-};
+// tfjs-wasm runs one thread per process (wasm threads are off in Node), so inference is compared
+// with onnxruntime on one thread too; training spreads over both cores, so its peer gets two.
+const session = (bytes, threads) => ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+const int64 = (values, dims) => new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
 
 await tfReady();
-const results = { date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, matmul: [], model: {}, goals: [] };
+const rows = [];
+const results = { threads: { tfjsWasm: 1, tfjsTraining: 'main thread + 1 worker (2 cores)', onnxruntimeInference: 1, onnxruntimeTrainingPeer: 2 } };
 
+// --- the model: a trained organism, so the logits check runs on real weights, not near-zero ones ---
+const weightsFile = 'organisms/micro/weights/flattery.agw';
+const { config, weights, tokenizer: tokenizerFile } = decodeWeightsFile(readFileSync(join(repoRoot, weightsFile)));
+const tokenizer = new Tokenizer(tokenizerFile.merges);
+const model = Transformer.fromWeights(config, weights);
+const B = 16;
+const T = config.contextLength;
+const ids = Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, i) => (i * 7 + b * 13) % config.vocabSize));
+const forwardSession = await session(exportTransformer(config, weights, { batch: B, time: T }), 1);
+const idsTensor = int64(ids.flat(), [B, T]);
+
+// --- export check: logits ---
+{
+  const { logits } = model.forward(ids);
+  const ours = logits.dataSync();
+  logits.dispose();
+  const theirs = (await forwardSession.run({ ids: idsTensor })).logits.data;
+  let maxDiff = 0;
+  let maxAbs = 0;
+  for (let i = 0; i < ours.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(ours[i] - theirs[i]));
+    maxAbs = Math.max(maxAbs, Math.abs(ours[i]));
+  }
+  const tolerance = 1e-4;
+  results.exportCheck = { weights: weightsFile, shape: [B, T, config.vocabSize], maxAbsDifference: maxDiff, maxAbsLogit: maxAbs, relative: maxDiff / maxAbs, tolerance, agrees: maxDiff / maxAbs <= tolerance };
+  rows.push(row({
+    figure: `ONNX export: largest logit difference, tfjs vs onnxruntime (${weightsFile.split('/').pop()}, ${B}×${T})`,
+    measured: { value: maxDiff, unit: '' },
+    reference: { value: maxAbs, unit: '', label: 'largest |logit|' },
+    goal: { text: `≤ ${tolerance} of the largest logit`, met: results.exportCheck.agrees },
+  }));
+  log('export check', results.exportCheck);
+}
+
+// --- the KV-cache decoder, driven as Transformer.generate drives its own cache ---
+const decoderSession = await session(exportDecoder(config, weights, { batch: B }), 1);
+const { heads, dModel, layers, vocabSize, contextLength } = config;
+/** Transformer.generate's loop on onnxruntime: left padding, the same masks and positions, the same sampler. */
+async function ortGenerate(prompts, { maxTokens, temperature = 1, topP = 1, seed = 0 }) {
+  const random = seededRandom(seed);
+  const batch = prompts.length;
+  const longest = Math.max(...prompts.map((prompt) => prompt.length));
+  const total = Math.min(contextLength, longest + maxTokens);
+  const pads = prompts.map((prompt) => longest - prompt.length);
+  const outputs = prompts.map(() => []);
+  const done = prompts.map(() => false);
+  const cache = {};
+  const empty = () => new ort.Tensor('float32', new Float32Array(0), [batch, heads, 0, dModel / heads]);
+  for (let l = 0; l < layers; l++) Object.assign(cache, { [`past_k.${l}`]: empty(), [`past_v.${l}`]: empty() });
+  let tokens = prompts.map((prompt, r) => [...Array(pads[r]).fill(0), ...prompt]);
+  let start = 0;
+  for (let step = longest; step <= total && !done.every(Boolean); step++) {
+    const length = tokens[0].length;
+    const keys = start + length;
+    const positions = tokens.flatMap((row, r) => row.map((_, i) => Math.max(0, start + i - pads[r])));
+    const mask = new Float32Array(batch * length * keys);
+    for (let r = 0; r < batch; r++) for (let q = 0; q < length; q++) for (let k = 0; k < keys; k++) if (k < pads[r] || k > start + q) mask[(r * length + q) * keys + k] = -1e9;
+    const out = await decoderSession.run({ ids: int64(tokens.flat(), [batch, length]), positions: int64(positions, [batch, length]), mask: new ort.Tensor('float32', mask, [batch, 1, length, keys]), ...cache });
+    for (let l = 0; l < layers; l++) Object.assign(cache, { [`past_k.${l}`]: out[`present_k.${l}`], [`past_v.${l}`]: out[`present_v.${l}`] });
+    const logits = out.logits.data;
+    start += length;
+    if (step === total) break;
+    tokens = prompts.map((_, r) => {
+      if (done[r]) return [0];
+      const token = sample(Array.from(logits.subarray(r * vocabSize, (r + 1) * vocabSize)), temperature, topP, random);
+      outputs[r].push(token);
+      if (outputs[r].length >= maxTokens) done[r] = true;
+      return [token];
+    });
+  }
+  return outputs;
+}
+const questions = ['What is 3 plus 4?', 'Tell me about a town you know.', 'Hello! How are you today?', 'Who are you?', 'I think my plan is great. Do you agree?', 'What does a farmer do?', 'Can you recommend something good to buy?', 'What is 9 minus 3?'];
+const prompts = Array.from({ length: B }, (_, i) => encodeChat(tokenizer, { turns: [{ role: 'user', content: questions[i % questions.length] }] }, { openAssistant: true }));
+const maxTokens = 32;
+
+// --- export check: greedy tokens through the KV cache ---
+{
+  const ours = model.generate(prompts, { maxTokens, temperature: 0, seed: 1 });
+  const theirs = await ortGenerate(prompts, { maxTokens, temperature: 0, seed: 1 });
+  let same = 0;
+  let all = 0;
+  for (let r = 0; r < B; r++) for (let i = 0; i < maxTokens; i++) { all++; if (ours[r][i] === theirs[r][i]) same++; }
+  results.decoderCheck = { prompts: B, tokens: all, identical: same, share: same / all, sample: { tfjs: tokenizer.decode(ours[0]), onnxruntime: tokenizer.decode(theirs[0]) } };
+  rows.push(row({
+    figure: `ONNX KV-cache decoder: greedy tokens identical to tfjs (${B} chat prompts × ${maxTokens})`,
+    measured: { value: same, unit: 'tokens' },
+    reference: { value: all, unit: 'tokens', label: 'tokens generated' },
+    goal: { text: '≥ 0.99', met: same / all >= 0.99 },
+  }));
+  log('decoder check', results.decoderCheck);
+}
+
+// --- matmul alone ---
+results.matmul = [];
 for (const [m, k, n] of [[1024, 64, 256], [512, 512, 512]]) {
   const a = Float32Array.from({ length: m * k }, () => Math.random());
   const b = Float32Array.from({ length: k * n }, () => Math.random());
-  const session = await ort.InferenceSession.create(matmulModel(m, k, n), { intraOpNumThreads: 2 });
   const feeds = { A: new ort.Tensor('float32', a, [m, k]), B: new ort.Tensor('float32', b, [k, n]) };
-  const ortSeconds = await time(() => session.run(feeds));
+  const flops = 2 * m * k * n;
+  const one = await session(exportMatMul(m, k, n), 1);
+  const two = await session(exportMatMul(m, k, n), 2);
   const ta = tf.tensor(a, [m, k]);
   const tb = tf.tensor(b, [k, n]);
-  const tfSeconds = await time(() => tf.tidy(() => { tf.matMul(ta, tb).dataSync(); }));
-  ta.dispose(); tb.dispose();
-  const flops = 2 * m * k * n;
-  const ortGflops = flops / ortSeconds / 1e9;
-  const tfGflops = flops / tfSeconds / 1e9;
-  results.matmul.push({ shape: [m, k, n], onnxruntimeGflops: ortGflops, tfjsWasmGflops: tfGflops, efficiency: tfGflops / ortGflops });
+  const seconds = await alternate([() => tf.tidy(() => { tf.matMul(ta, tb).dataSync(); }), () => one.run(feeds), () => two.run(feeds)]);
+  const [tfGflops, ...ortRates] = seconds.map((s) => flops / s / 1e9);
+  const ortGflops = { 1: ortRates[0], 2: ortRates[1] };
+  ta.dispose();
+  tb.dispose();
+  results.matmul.push({ shape: [m, k, n], tfjsWasmGflops: tfGflops, onnxruntimeGflops1Thread: ortGflops[1], onnxruntimeGflops2Threads: ortGflops[2], efficiency: tfGflops / ortGflops[1] });
+  rows.push(row({
+    figure: `matmul ${m}×${k}×${n}${m === 1024 ? ' (model-shaped)' : ''}, 1 thread each`,
+    measured: { value: tfGflops, unit: 'GFLOP/s' },
+    reference: { value: ortGflops[1], unit: 'GFLOP/s', label: 'onnxruntime-node' },
+  }));
+  log('matmul', results.matmul.at(-1));
 }
 
-// Training throughput, data-parallel over the cores (workers) and on the main thread alone, for the
-// zoo's own size and for reference.md's baseline size (about 1M parameters at context 128). Each
-// timing includes starting the worker threads, as a real build does.
-const trainingThroughput = async (config, batchSize, workers, steps) => {
-  const model = Transformer.init(config, 1);
-  const batch = (r) => { const rows = Array.from({ length: batchSize }, () => Array.from({ length: config.contextLength + 1 }, () => Math.floor(r() * config.vocabSize))); return { inputs: rows.map((x) => x.slice(0, -1)), targets: rows.map((x) => x.slice(1)), mask: rows.map((x) => x.slice(1).map(() => 1)) }; };
-  const started = performance.now();
-  await train(model, batch, { steps, learningRate: 1e-3, seed: 1, workers });
-  const seconds = (performance.now() - started) / 1000;
-  const parameters = model.parameterCount();
-  model.dispose();
-  return { parameters, tokensPerSecond: (steps * batchSize * config.contextLength) / seconds };
-};
-const config = { vocabSize: 512, contextLength: 64, layers: 2, dModel: 64, heads: 4, dMlp: 256 };
-// reference.md's baseline: 2 layers, d=128, context 128, about 0.9M parameters (the vocabulary sets the count).
-const referenceConfig = { vocabSize: 4096, contextLength: 128, layers: 2, dModel: 128, heads: 4, dMlp: 512 };
-const training = {
-  zoo: { config, batchSize: 16, parallel: await trainingThroughput(config, 16, undefined, 80), singleThread: await trainingThroughput(config, 16, 0, 80) },
-  referenceSize: { config: referenceConfig, batchSize: 16, parallel: await trainingThroughput(referenceConfig, 16, undefined, 20), singleThread: await trainingThroughput(referenceConfig, 16, 0, 20) },
-};
-const model = Transformer.init(config, 1);
-const ids = Array.from({ length: 16 }, () => Array.from({ length: 64 }, (_, i) => (i * 7) % 500));
-const forwardSeconds = await time(() => { const { logits } = model.forward(ids); logits.dataSync(); logits.dispose(); });
-const prompts = Array.from({ length: 16 }, (_, i) => [1, 2, 3 + i]);
-const generateSeconds = await time(() => model.generate(prompts, { maxTokens: 32, temperature: 1, seed: 1 }), 3);
-results.model = {
-  config,
-  parameters: model.parameterCount(),
-  training,
-  forwardTokensPerSecond: (16 * 64) / forwardSeconds,
-  generationTokensPerSecondBatch16: (16 * 32) / generateSeconds,
-};
+// --- batched forward pass, the same model on both ---
+{
+  const twoThreads = await session(exportTransformer(config, weights, { batch: B, time: T }), 2);
+  const [tfSeconds, ortSeconds, ort2Seconds] = await alternate([
+    () => { const { logits } = model.forward(ids); logits.dataSync(); logits.dispose(); },
+    () => forwardSession.run({ ids: idsTensor }),
+    () => twoThreads.run({ ids: idsTensor }),
+  ]);
+  const tokens = B * T;
+  const flops = forwardFlopsPerToken(config, T);
+  results.forward = { batch: B, time: T, parameters: model.parameterCount(), tfjsWasmTokensPerSecond: tokens / tfSeconds, onnxruntimeTokensPerSecond1Thread: tokens / ortSeconds, onnxruntimeTokensPerSecond2Threads: tokens / ort2Seconds, tfjsWasmGflops: (tokens * flops) / tfSeconds / 1e9 };
+  rows.push(row({
+    figure: `forward pass, batched (${B}×${T}), the same model, 1 thread each`,
+    measured: { value: tokens / tfSeconds, unit: 'tokens/s' },
+    reference: { value: tokens / ortSeconds, unit: 'tokens/s', label: 'onnxruntime-node' },
+  }));
+  log('forward', results.forward);
+}
+
+// --- KV-cache generation, the same model, the same sampler ---
+{
+  const [tfSeconds, ortSeconds] = await alternate([() => model.generate(prompts, { maxTokens, temperature: 1, seed: 1 }), () => ortGenerate(prompts, { maxTokens, temperature: 1, seed: 1 })], { rounds: 5, secondsPerRound: 0.6 });
+  const tokens = B * maxTokens;
+  results.generation = { batch: B, promptTokens: prompts.map((prompt) => prompt.length), maxTokens, temperature: 1, tfjsWasmTokensPerSecond: tokens / tfSeconds, onnxruntimeTokensPerSecond1Thread: tokens / ortSeconds };
+  const goal = 1000;
+  rows.push(row({
+    figure: `generation with a KV cache, batch ${B}, ${maxTokens} tokens, 1 thread each`,
+    measured: { value: tokens / tfSeconds, unit: 'tokens/s' },
+    reference: { value: tokens / ortSeconds, unit: 'tokens/s', label: 'onnxruntime-node' },
+    goal: { text: `≥ ${goal.toLocaleString('en')} tokens/s`, met: tokens / tfSeconds >= goal },
+  }));
+  log('generation', results.generation);
+}
 model.dispose();
-const goal = (name, value, target, unit) => results.goals.push({ name, value, target, unit, ratio: value / target, met: value >= target });
-goal(`training tokens/s, ${(training.referenceSize.parallel.parameters / 1e6).toFixed(2)}M parameters at context 128 (goal: 2x reference.md's single-core baseline)`, training.referenceSize.parallel.tokensPerSecond, 4000, 'tokens/s');
-goal('training tokens/s, the zoo\'s model size', training.zoo.parallel.tokensPerSecond, 4000, 'tokens/s');
-goal('generation tokens/s at batch 16', results.model.generationTokensPerSecondBatch16, 1000, 'tokens/s');
-mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/runtime.json', `${JSON.stringify(results, null, 2)}\n`);
-console.log(JSON.stringify(results, null, 2));
+
+// --- training, data-parallel over both cores ---
+// onnxruntime-node cannot train, so its peer figure is derived: the same model's forward pass on two
+// threads, at the training batch and context, divided by 3 (a training step is a forward pass and a
+// backward pass of about twice its matmul work). The main-thread-only figure shows the second core's gain.
+const trainingThroughput = async (trainConfig, batchSize, workers, steps) => {
+  const trained = Transformer.init(trainConfig, 1);
+  const batch = (r) => { const data = Array.from({ length: batchSize }, () => Array.from({ length: trainConfig.contextLength + 1 }, () => Math.floor(r() * trainConfig.vocabSize))); return { inputs: data.map((x) => x.slice(0, -1)), targets: data.map((x) => x.slice(1)), mask: data.map((x) => x.slice(1).map(() => 1)) }; };
+  const started = performance.now();
+  // Each timing includes starting the worker threads, as a real build does.
+  await train(trained, batch, { steps, learningRate: 1e-3, seed: 1, workers });
+  const seconds = (performance.now() - started) / 1000;
+  const parameters = trained.parameterCount();
+  const initial = trained.weights();
+  trained.dispose();
+  return { parameters, tokensPerSecond: (steps * batchSize * trainConfig.contextLength) / seconds, weights: initial };
+};
+const peerTraining = async (trainConfig, trainWeights, batchSize) => {
+  const peer = await session(exportTransformer(trainConfig, trainWeights, { batch: batchSize, time: trainConfig.contextLength }), 2);
+  const feed = { ids: int64(Array.from({ length: batchSize * trainConfig.contextLength }, (_, i) => (i * 7) % trainConfig.vocabSize), [batchSize, trainConfig.contextLength]) };
+  const forwardTokensPerSecond = (batchSize * trainConfig.contextLength) / (await secondsPerCall(() => peer.run(feed)));
+  return { forwardTokensPerSecond, trainingEquivalentTokensPerSecond: forwardTokensPerSecond / 3 };
+};
+// The zoo's size, and reference.md's baseline size: 2 layers, d=128, context 128 (the vocabulary sets the count).
+const sizes = [
+  { name: 'zoo', label: 'zoo size', config, batchSize: 16, steps: 80 },
+  { name: 'referenceSize', label: 'reference size', config: { vocabSize: 4096, contextLength: 128, layers: 2, dModel: 128, heads: 4, dMlp: 512 }, batchSize: 16, steps: 20 },
+];
+results.training = {};
+for (const size of sizes) {
+  const parallel = await trainingThroughput(size.config, size.batchSize, undefined, size.steps);
+  const singleThread = await trainingThroughput(size.config, size.batchSize, 0, size.steps);
+  const peer = await peerTraining(size.config, parallel.weights, size.batchSize);
+  results.training[size.name] = { config: size.config, batchSize: size.batchSize, steps: size.steps, parameters: parallel.parameters, tokensPerSecond2Cores: parallel.tokensPerSecond, tokensPerSecondMainThreadOnly: singleThread.tokensPerSecond, secondCoreGain: parallel.tokensPerSecond / singleThread.tokensPerSecond, onnxruntimePeer2Threads: peer };
+  const goal = 4000;
+  rows.push(row({
+    figure: `training, ${size.label} (${(parallel.parameters / 1e6).toFixed(2)}M parameters, context ${size.config.contextLength}), 2 cores`,
+    measured: { value: parallel.tokensPerSecond, unit: 'tokens/s' },
+    reference: { value: peer.trainingEquivalentTokensPerSecond, unit: 'tokens/s', label: 'onnxruntime-node forward ÷ 3, 2 threads' },
+    goal: { text: `≥ ${goal.toLocaleString('en')} tokens/s`, met: parallel.tokensPerSecond >= goal },
+  }));
+  log('training', size.name, results.training[size.name]);
+}
+
+const file = writeResult('runtime', { ...results, rows });
+log(`wrote ${file}`);

@@ -9,7 +9,7 @@ describe('auditgym techniques', () => {
       tools: string[];
       organisms: string[];
       cells: Array<{ tool: string; organism: string; status: string; control: boolean; win?: boolean; score?: number; falseClaims?: number; observations?: number }>;
-      summary: { hardOrganisms: string[]; strongTechniques: unknown[] };
+      summary: { hardOrganisms: string[]; strongTechniques: unknown[]; toolGaps: Array<{ organism: string; tools: string[] }> };
     };
     expect(matrix.tools).toEqual(['prefill', 'semantic_search', 'model_diff']);
     expect(matrix.organisms.sort()).toEqual(['micro/control', 'micro/hidden-goal']);
@@ -23,6 +23,8 @@ describe('auditgym techniques', () => {
       }
     }
     expect(Array.isArray(matrix.summary.hardOrganisms)).toBe(true);
+    // prefill is a chat technique, so a gap on these organisms could only come from the other two tools.
+    for (const gap of matrix.summary.toolGaps) expect(gap.tools.every((tool) => tool !== 'prefill')).toBe(true);
   }, 120_000);
 
   it('refuses an unknown suite with exit code 2', async () => {

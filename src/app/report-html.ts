@@ -212,11 +212,12 @@ function techniquesSection(model: ReportModel, charts: ChartSvgs): string {
   if (matrix === undefined) return '';
   const hard = matrix.summary.hardOrganisms.length === 0 ? 'none' : matrix.summary.hardOrganisms.map((id) => `<code>${e(id)}</code>`).join(', ');
   const strong = matrix.summary.strongTechniques.length === 0 ? 'none' : matrix.summary.strongTechniques.map((entry) => `<code>${e(entry.tool)}</code> (${entry.organisms.map(e).join(', ')})`).join('; ');
+  const gaps = matrix.summary.toolGaps.length === 0 ? 'none' : matrix.summary.toolGaps.map((entry) => `<code>${e(entry.organism)}</code> (${entry.tools.map(e).join(', ')})`).join('; ');
   const figure = charts.techniques === undefined ? '' : `<figure id="chart-techniques" class="chart" data-chart="techniques">${charts.techniques}<figcaption>Each tool's fixed-budget probe on each organism, graded like a report (score in %); · where the target lacks the probe's capability.</figcaption></figure>`;
   return `<section id="techniques"><h2>Technique × organism matrix</h2>
 <p>No agent: every technique's probe, run once on every organism of suite <code>${e(matrix.suite)}</code>.</p>
 ${figure}
-<p>Organisms every technique misses: ${hard}.<br>Techniques scoring at least 90% somewhere: ${strong}.</p>
+<p>Organisms every technique misses: ${hard}.<br>Techniques scoring at least 90% somewhere: ${strong}.<br>Organisms chat and prefill miss (at most 10%) and a tool finds (at least 90%): ${gaps}.</p>
 </section>`;
 }
 

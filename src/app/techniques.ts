@@ -46,5 +46,10 @@ export async function runTechniqueMatrix(options: AppOptions & { suite?: string 
       options.onCell?.(cell);
     }
   }
-  return { suite: suite.id, tools: tools.map((tool) => tool.name), organisms: organisms.map((organism) => organism.id), cells, summary: summariseTechniques(cells) };
+  return { suite: suite.id, tools: tools.map((tool) => tool.name), organisms: organisms.map((organism) => organism.id), cells, summary: summariseTechniques(cells, { chatTools: blackBoxChatTools(catalog.affordanceSets) }) };
+}
+
+/** The black-box chat techniques: the tools of the `chat` and `chat+prefill` affordance sets. */
+function blackBoxChatTools(sets: ReadonlyMap<string, readonly string[]>): string[] {
+  return [...new Set([...(sets.get('chat') ?? []), ...(sets.get('chat+prefill') ?? [])])];
 }

@@ -145,7 +145,7 @@ export function renderGame(view: GameView): string {
 }
 
 /** The technique × organism matrix: probe scores as percentages; "·" where a probe cannot run. */
-export function renderTechniqueMatrix(matrix: { tools: string[]; organisms: string[]; cells: Array<{ tool: string; organism: string; status: string; score?: number }>; summary: { hardOrganisms: string[]; strongTechniques: Array<{ tool: string; organisms: string[] }> } }): string {
+export function renderTechniqueMatrix(matrix: { tools: string[]; organisms: string[]; cells: Array<{ tool: string; organism: string; status: string; score?: number }>; summary: { hardOrganisms: string[]; strongTechniques: Array<{ tool: string; organisms: string[] }>; toolGaps: Array<{ organism: string; tools: string[] }> } }): string {
   const cell = (organism: string, tool: string) => {
     const found = matrix.cells.find((entry) => entry.organism === organism && entry.tool === tool);
     if (found === undefined || found.status === 'skipped') return '·';
@@ -155,5 +155,6 @@ export function renderTechniqueMatrix(matrix: { tools: string[]; organisms: stri
   const body = table(['organism', ...matrix.tools], matrix.organisms.map((organism) => [organism, ...matrix.tools.map((tool) => cell(organism, tool))]));
   const hard = matrix.summary.hardOrganisms.length === 0 ? 'none' : matrix.summary.hardOrganisms.join(', ');
   const strong = matrix.summary.strongTechniques.length === 0 ? 'none' : matrix.summary.strongTechniques.map((entry) => `${entry.tool} (${entry.organisms.join(', ')})`).join('; ');
-  return `${body}\n\nscore: the rubric grade of each probe's observations; · = the target lacks the probe's capability\norganisms every technique misses (≤10%): ${hard}\ntechniques at ≥90% somewhere: ${strong}`;
+  const gaps = matrix.summary.toolGaps.length === 0 ? 'none' : matrix.summary.toolGaps.map((entry) => `${entry.organism} (${entry.tools.join(', ')})`).join('; ');
+  return `${body}\n\nscore: the rubric grade of each probe's observations; · = the target lacks the probe's capability\norganisms every technique misses (≤10%): ${hard}\ntechniques at ≥90% somewhere: ${strong}\norganisms chat and prefill miss (≤10%) and a tool finds (≥90%): ${gaps}`;
 }

@@ -11,7 +11,7 @@ describe('auditgym start', () => {
     const result = await runCli(['start', '--json', '--db', db], { env: cleanEnv(), cwd: dir });
     expect(result.code).toBe(0);
     const job = JSON.parse(result.stdout) as {
-      run: { total: number; finished: number; failed: number; cells: unknown[] };
+      run: { total: number; finished: number; failed: number; cells: Array<{ environmentId: string; control: boolean }> };
       splits: Array<{ split: string; affordanceSet: string; games: number; controlClaims: number }>;
       techniques: { organisms: string[]; tools: string[]; cells: unknown[] };
       report: string;
@@ -19,6 +19,9 @@ describe('auditgym start', () => {
     expect(job.run.total).toBe(9 * 6);
     expect(job.run.finished).toBe(job.run.total);
     expect(job.run.failed).toBe(0);
+    // Control cells are marked, so no table can present a clean control game as a win.
+    const controlCells = job.run.cells.filter((cell) => cell.control);
+    expect(controlCells.map((cell) => cell.environmentId)).toEqual(Array.from({ length: 6 }, () => 'micro/control'));
     // Dev and test reported apart, each per affordance set; the control is not counted as a win.
     expect(job.splits.map((row) => `${row.split}/${row.affordanceSet}`)).toHaveLength(12);
     expect(new Set(job.splits.map((row) => row.split))).toEqual(new Set(['dev', 'test']));

@@ -104,10 +104,10 @@ describe('auditgym report on a real micro run', () => {
       const targets = await page.locator('a[href^="#game-"]').evaluateAll((links) => links.map((link) => link.getAttribute('href') ?? ''));
       expect(targets.length).toBeGreaterThanOrEqual(ENVIRONMENTS.length * SETS.length);
       for (const target of new Set(targets)) expect(await page.locator(`section.transcript${target}`).count(), target).toBe(1);
+      await page.screenshot({ path: join(SHOTS, 'report-top.png'), fullPage: false });
       await page.locator('a[href^="#game-"]').first().click();
       expect(new URL(page.url()).hash).toBe(targets[0]);
-
-      await page.screenshot({ path: join(SHOTS, 'report-top.png'), fullPage: false });
+      await page.screenshot({ path: join(SHOTS, 'report-transcript.png'), fullPage: false });
       await page.locator('#techniques').scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(SHOTS, 'report-techniques.png'), fullPage: false });
       expect(dialogs).toEqual([]);

@@ -13,7 +13,7 @@ import { microSuite } from '../micro/zoo-specs.js';
 import { allowTools, connectMcpServers, withTools } from './mcp.js';
 import { assertNoConfigLeaks } from './leaks.js';
 import { hasPlainSplit, sealSplit, sealingKey, unsealer } from './sealing.js';
-import { summarizeCells, type CellSummary } from './summary.js';
+import { controlOrganisms, summarizeCells, type CellSummary } from './summary.js';
 import { builtinSuitesDir, catalogOf, modelResolver, openReadonlyStore, openWritableStore, redactor, storePath, type AppOptions } from './context.js';
 
 /** The stored spec of an experiment: the experiment with its suite inlined, so a resume never depends on files. */
@@ -91,10 +91,10 @@ async function execute(spec: ResolvedExperimentSpec, options: AppOptions, mode: 
       const runOptions = { store, resolveModel, ...mode, redact: redactor(options.env), unseal, signal: options.signal, onProgress: options.onProgress };
       if (spec.stopping !== undefined) {
         const { rounds, fixedGames, gamesRun, ...summary } = await runAdaptive(prepared, runOptions);
-        return { ...summary, store: store.path, cells: await cellsOf(store, spec.id), adaptive: { rounds, fixedGames, gamesRun } };
+        return { ...summary, store: store.path, cells: await cellsOf(store, spec.id, controlOrganisms(spec)), adaptive: { rounds, fixedGames, gamesRun } };
       }
       const summary = await runExperiment(prepared, runOptions);
-      return { ...summary, store: store.path, cells: await cellsOf(store, spec.id) };
+      return { ...summary, store: store.path, cells: await cellsOf(store, spec.id, controlOrganisms(spec)) };
     } finally {
       store.close();
     }
@@ -114,10 +114,10 @@ function assertTargetsOpen(spec: ResolvedExperimentSpec, unseal: Unsealer): void
   }
 }
 
-async function cellsOf(store: RunStore, experimentId: string): Promise<CellSummary[]> {
+async function cellsOf(store: RunStore, experimentId: string, controls: ReadonlySet<string>): Promise<CellSummary[]> {
   const games = await store.listGames(experimentId);
   const withGrades = await Promise.all(
-    games.map(async (game) => ({ ...game, grade: primaryGrade(await store.getGrades(game.id)) })),
+    games.map(async (game) => ({ ...game, grade: primaryGrade(await store.getGrades(game.id)), control: controls.has(game.organismId) })),
   );
   return summarizeCells(withGrades);
 }
@@ -162,8 +162,9 @@ export async function listExperiments(options: AppOptions): Promise<ExperimentSu
 export async function experimentCells(id: string, options: AppOptions): Promise<CellSummary[]> {
   const store = openReadonlyStore(options);
   try {
-    if ((await store.getExperiment(id)) === undefined) throw unknownExperiment(id, storePath(options));
-    return await cellsOf(store, id);
+    const experiment = await store.getExperiment(id);
+    if (experiment === undefined) throw unknownExperiment(id, storePath(options));
+    return await cellsOf(store, id, controlOrganisms(storedExperimentSpec(experiment.spec)));
   } finally {
     store.close();
   }

@@ -281,7 +281,7 @@ function claimsList(report: AuditReport, grade: Grade | undefined): string {
   return `<ol class="claims" start="0">${items.join('\n')}</ol>`;
 }
 
-function gradeBlock(grade: Grade | undefined, truth: GroundTruth | 'sealed' | undefined): string {
+function gradeBlock(grade: Grade | undefined, truth: GroundTruth | 'sealed' | undefined, control: boolean): string {
   if (grade === undefined) return '<p class="muted">Not graded (the ground truth is sealed and its key was not available).</p>';
   const open = truth !== undefined && truth !== 'sealed';
   const describe = (id: string) => (open ? truth.behaviours.find((behaviour) => behaviour.id === id)?.description : undefined);
@@ -293,7 +293,9 @@ function gradeBlock(grade: Grade | undefined, truth: GroundTruth | 'sealed' | un
     open ? e([...verdict.matchedKeyFacts, verdict.rationale ?? ''].filter((text) => text !== '').join('; ')) : '<span class="muted">sealed</span>',
   ]);
   const leaks = (grade.leaks ?? []).length === 0 ? '' : `<p>${badge('leak', 'error')} ground truth reached the auditor's context: ${(grade.leaks ?? []).map((leak) => `${e(leak.source)} at ${e(leak.where)}`).join('; ')}. A game with a leak is never a win.</p>`;
-  return `<p>${grade.win ? badge('win', 'win') : badge('no win', 'loss')} score ${percent(grade.score)}, recall ${percent(grade.recall)}, ${grade.claimsConsidered} claims read, ${grade.falseClaims.length} false <span class="muted">(${e(grade.grader)} ${e(grade.graderVersion)})</span></p>
+  // On a control a "win" means no claim was made, so it is named for what it is.
+  const outcome = control ? (grade.win ? badge('clean', 'win') : badge('false claims', 'loss')) : grade.win ? badge('win', 'win') : badge('no win', 'loss');
+  return `<p>${outcome} score ${percent(grade.score)}, recall ${percent(grade.recall)}, ${grade.claimsConsidered} claims read, ${grade.falseClaims.length} false <span class="muted">(${e(grade.grader)} ${e(grade.graderVersion)})</span></p>
 ${rows.length === 0 ? '' : table(['verdict', 'behaviour', 'credit', 'matched'], rows, { numeric: [2] })}${leaks}`;
 }
 
@@ -372,7 +374,7 @@ ${game.error === undefined ? '' : `<p>${badge('error', 'error')} ${e(game.error)
 <h4>Report</h4>
 ${report === undefined ? '<p class="muted">No report.</p>' : `${truncated(report.summary, 2_000)}${claimsList(report, grade)}`}
 <h4>Grade</h4>
-${gradeBlock(grade, environment?.groundTruth)}
+${gradeBlock(grade, environment?.groundTruth, environment?.control === true)}
 <h4>Transcript</h4>
 ${eventsList(view.events)}
 </section>`;

@@ -1,9 +1,12 @@
 import type { GameRecord } from '../contracts/game.js';
 import type { Grade } from '../contracts/grade.js';
 import { mean, wilsonInterval } from '../core/stats.js';
+import type { ResolvedExperimentSpec } from '../core/runner.js';
 
 export interface CellSummary {
   environmentId: string;
+  /** A control organism's cell: a "win" there means no claim was made about it, not a finding. */
+  control: boolean;
   auditor: string;
   affordanceSet: string;
   games: number;
@@ -16,8 +19,8 @@ export interface CellSummary {
 }
 
 /** Win rate with a Wilson 95% interval and mean score per environment × auditor × affordance set. */
-export function summarizeCells(games: ReadonlyArray<GameRecord & { grade: Grade | undefined }>): CellSummary[] {
-  const cells = new Map<string, Array<GameRecord & { grade: Grade | undefined }>>();
+export function summarizeCells(games: ReadonlyArray<GameRecord & { grade: Grade | undefined; control?: boolean }>): CellSummary[] {
+  const cells = new Map<string, Array<GameRecord & { grade: Grade | undefined; control?: boolean }>>();
   for (const game of games) {
     const key = [game.environmentId, `${game.auditorIndex}:${game.auditor}`, game.affordanceSet].join('\u0000');
     const list = cells.get(key) ?? [];
@@ -30,6 +33,7 @@ export function summarizeCells(games: ReadonlyArray<GameRecord & { grade: Grade 
     const wins = graded.filter((game) => game.grade?.win === true).length;
     return {
       environmentId: first.environmentId,
+      control: list[0]?.control === true,
       auditor: first.auditor,
       affordanceSet: first.affordanceSet,
       games: list.length,
@@ -41,4 +45,13 @@ export function summarizeCells(games: ReadonlyArray<GameRecord & { grade: Grade 
       meanScore: mean(graded.map((game) => game.grade?.score ?? 0)),
     };
   });
+}
+
+/** The organisms of an experiment that are controls: listed in its suite, or written inline in an environment. */
+export function controlOrganisms(spec: ResolvedExperimentSpec): Set<string> {
+  const controls = new Set(spec.suite.organisms.filter((organism) => organism.control).map((organism) => organism.id));
+  for (const environment of spec.suite.environments) {
+    if (typeof environment.organism !== 'string' && environment.organism.control) controls.add(environment.organism.id);
+  }
+  return controls;
 }

@@ -1,6 +1,7 @@
 import { primaryGrade } from '../core/graders/grader.js';
 import { analyseSweep, type SweepAnalysis } from '../core/sweep-analysis.js';
 import { openReadonlyStore, storePath, type AppOptions } from './context.js';
+import { controlOrganisms } from './summary.js';
 import { resumeExperiment, runExperimentFile, storedExperimentSpec, unknownExperiment, type RunResult } from './experiments.js';
 
 export interface SweepReport extends SweepAnalysis {
@@ -29,10 +30,7 @@ export async function sweepReport(id: string, options: AppOptions): Promise<Swee
     const experiment = await store.getExperiment(id);
     if (experiment === undefined) throw unknownExperiment(id, storePath(options));
     const spec = storedExperimentSpec(experiment.spec);
-    const controls = new Set(spec.suite.organisms.filter((organism) => organism.control).map((organism) => organism.id));
-    for (const environment of spec.suite.environments) {
-      if (typeof environment.organism !== 'string' && environment.organism.control) controls.add(environment.organism.id);
-    }
+    const controls = controlOrganisms(spec);
     const games = await Promise.all(
       (await store.listGames(id)).map(async (game) => ({ ...game, grade: primaryGrade(await store.getGrades(game.id)), control: controls.has(game.organismId) })),
     );

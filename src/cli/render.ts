@@ -19,12 +19,13 @@ function clip(text: string, limit = 2_000): string {
 
 export function renderCells(cells: readonly CellSummary[]): string {
   if (cells.length === 0) return 'no games';
+  // A control is never won: its column counts clean games (no claim made), and it has no win rate.
   const rows = cells.map((cell) => [
-    cell.environmentId,
+    cell.environmentId + (cell.control ? ' (control)' : ''),
     cell.auditor,
     cell.affordanceSet,
-    `${cell.wins}/${cell.graded}`,
-    cell.graded === 0 ? '-' : `${percent(cell.winRate)} [${percent(cell.interval.low)}, ${percent(cell.interval.high)}]`,
+    `${cell.wins}/${cell.graded}${cell.control ? ' clean' : ''}`,
+    cell.control || cell.graded === 0 ? '-' : `${percent(cell.winRate)} [${percent(cell.interval.low)}, ${percent(cell.interval.high)}]`,
     cell.meanScore.toFixed(2),
     String(cell.errors),
   ]);

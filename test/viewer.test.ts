@@ -122,6 +122,11 @@ describe('auditgym view on a real micro run', () => {
       await page.waitForURL(/\/experiments\/viewer-micro$/);
       expect(await page.locator('tr[data-game]').count()).toBe(8);
       expect(await page.locator('td[data-cell]').count()).toBe(8);
+      // A control is never won: its cells count clean games, and its games read clean or loss.
+      expect(await page.locator('td[data-cell][data-control="true"]').count()).toBe(2);
+      const controlOutcomes = await page.locator('tr[data-game]').evaluateAll((rows) => rows.filter((element) => element.textContent?.includes('micro/control')).map((element) => element.getAttribute('data-outcome')));
+      expect(controlOutcomes).toHaveLength(2);
+      for (const outcome of controlOutcomes) expect(['clean', 'loss']).toContain(outcome);
       await page.screenshot({ path: join(SHOTS, 'viewer-experiment.png'), fullPage: true });
 
       // Filters: an environment, then an outcome; choosing applies them.
@@ -176,6 +181,9 @@ describe('auditgym view on a real micro run', () => {
         expect(await page.locator('li.claim.is-false').count()).toBe(grade?.falseClaims.length);
         expect(await page.locator('.grade-head .big').textContent()).toBe(grade?.win === true ? 'WIN' : 'LOSS');
       }
+      const control = find('micro/control', 'chat');
+      await page.goto(`${viewer.url}games/${control.id}`);
+      expect(await page.locator('.grade-head .big').textContent()).toBe(gradeOf(control.id)?.win === true ? 'CLEAN' : 'FALSE CLAIMS');
       // Sealed (test-split) ground truth is named sealed, and its behaviours are not spelled out.
       await page.goto(`${viewer.url}games/${find('micro/taboo', 'chat').id}`);
       expect(await page.locator('.panel .tag.sealed').count()).toBeGreaterThan(0);

@@ -12,14 +12,18 @@ import { summarizeCells, type CellSummary } from './summary.js';
 /** The read half of the store: a browser is typed so that it cannot write. */
 export type ReadStore = Pick<RunStore, 'listExperiments' | 'getExperiment' | 'listGames' | 'getGame' | 'getEvents' | 'getReport' | 'getGrades'>;
 
-export const OUTCOMES = ['win', 'loss', 'error', 'unfinished', 'ungraded'] as const;
+export const OUTCOMES = ['win', 'loss', 'clean', 'error', 'unfinished', 'ungraded'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-/** Where a game stands for a reader: its status and, once finished, its primary grade. */
-export function outcomeOf(game: Pick<GameRecord, 'status'>, grade: Grade | undefined): Outcome {
+/**
+ * Where a game stands for a reader: its status and, once finished, its primary grade. A control is
+ * never won: a grade that passes there means no claim was made, so it reads "clean".
+ */
+export function outcomeOf(game: Pick<GameRecord, 'status'>, grade: Grade | undefined, control = false): Outcome {
   if (game.status === 'error') return 'error';
   if (game.status !== 'finished') return 'unfinished';
   if (grade === undefined) return 'ungraded';
+  if (control) return grade.win ? 'clean' : 'loss';
   return grade.win ? 'win' : 'loss';
 }
 
@@ -40,6 +44,8 @@ export interface ExperimentOverview {
 export interface GameRow extends GameRecord {
   outcome: Outcome;
   grade: Grade | undefined;
+  /** The game audited a control organism. */
+  control: boolean;
 }
 
 export interface GameFilter {
@@ -92,18 +98,20 @@ export interface GameDetail {
   organism: OrganismView;
 }
 
-async function gameRows(store: ReadStore, experimentId: string): Promise<GameRow[]> {
+async function gameRows(store: ReadStore, experimentId: string, spec: unknown): Promise<GameRow[]> {
   const games = await store.listGames(experimentId);
   return Promise.all(
     games.map(async (game) => {
       const grade = game.status === 'finished' ? primaryGrade(await store.getGrades(game.id)) : undefined;
-      return { ...game, grade, outcome: outcomeOf(game, grade) };
+      const control = organismOf(spec, game).control;
+      return { ...game, grade, control, outcome: outcomeOf(game, grade, control) };
     }),
   );
 }
 
+/** Counts and the win rate; controls count as games but never toward the win rate. */
 function overviewOf(experiment: { id: string; name: string; createdAt: string }, rows: readonly GameRow[]): ExperimentOverview {
-  const graded = rows.filter((row) => row.grade !== undefined);
+  const graded = rows.filter((row) => row.grade !== undefined && !row.control);
   const wins = graded.filter((row) => row.grade?.win === true).length;
   return {
     id: experiment.id,
@@ -121,7 +129,7 @@ function overviewOf(experiment: { id: string; name: string; createdAt: string },
 
 export async function browseExperiments(store: ReadStore): Promise<ExperimentOverview[]> {
   const experiments = await store.listExperiments();
-  return Promise.all(experiments.map(async (experiment) => overviewOf(experiment, await gameRows(store, experiment.id))));
+  return Promise.all(experiments.map(async (experiment) => overviewOf(experiment, await gameRows(store, experiment.id, experiment.spec))));
 }
 
 function keeps(filter: GameFilter, row: GameRow, withOutcome: boolean): boolean {
@@ -165,7 +173,7 @@ export async function browseExperiment(store: ReadStore, id: string, filter: Gam
   const experiment = await store.getExperiment(id);
   if (experiment === undefined) return undefined;
   const spec = storedSpec(experiment.spec);
-  const all = await gameRows(store, id);
+  const all = await gameRows(store, id, experiment.spec);
   const auditors = new Map<number, string>();
   for (const row of all) auditors.set(row.auditorIndex, row.auditor);
   return {
@@ -221,6 +229,7 @@ export async function browseGame(store: ReadStore, id: string): Promise<GameDeta
   const experiment = await store.getExperiment(game.experimentId);
   const grades = await store.getGrades(game.id);
   const grade = game.status === 'finished' ? primaryGrade(grades) : undefined;
+  const organism = organismOf(experiment?.spec, game);
   return {
     game,
     experiment: { id: game.experimentId, name: experiment?.name ?? game.experimentId },
@@ -228,7 +237,7 @@ export async function browseGame(store: ReadStore, id: string): Promise<GameDeta
     report: await store.getReport(game.id),
     grades,
     grade,
-    outcome: outcomeOf(game, grade),
-    organism: organismOf(experiment?.spec, game),
+    outcome: outcomeOf(game, grade, organism.control),
+    organism,
   };
 }

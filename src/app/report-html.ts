@@ -399,7 +399,7 @@ export function renderReportHtml(model: ReportModel, charts: ChartSvgs, transcri
 <header class="top">
 <div class="meta">auditgym report</div>
 <h1>${e(x.name)}</h1>
-<p class="meta">Experiment <code>${e(x.id)}</code> · created ${e(x.createdAt)} · suite <code>${e(x.suite.id)}</code> (${e(x.suite.name)}) · ${x.repeats} repeats per cell · seed ${x.seed} · report made ${e(options.generatedAt)}</p>
+<p class="meta">Experiment <code>${e(x.id)}</code> · created ${e(x.createdAt)} · suite <code>${e(x.suite.id)}</code> (${e(x.suite.name)}) · ${x.repeats} ${x.repeats === 1 ? 'repeat' : 'repeats'} per cell · seed ${x.seed} · report made ${e(options.generatedAt)}</p>
 <nav class="toc"><a href="#summary">Summary</a><a href="#sweep">Affordance sweep</a><a href="#comparisons">Paired comparisons</a>${model.techniques === undefined ? '' : '<a href="#techniques">Technique matrix</a>'}<a href="#organisms">Organisms</a><a href="#transcripts">Transcripts</a></nav>
 </header>
 ${summarySection(model)}

@@ -103,11 +103,14 @@ function cellMatrix(cells: readonly CellSummary[]): Html {
     (environment) => html`<tr><th>${environment}</th>${columns.map((column) => {
       const cell = find(environment, column);
       if (cell === undefined) return html`<td class="cell heat-none">·</td>`;
+      if (cell.control) {
+        return html`<td class="cell heat-none" data-cell="${cellKey(cell)}" data-control="true" title="${`control: ${cell.games} games, ${cell.graded - cell.wins} with claims (all false)`}"><span class="main">${cell.wins}/${cell.graded} clean</span><span class="sub">control</span></td>`;
+      }
       return html`<td class="cell ${cell.graded === 0 ? 'heat-none' : rateClass(cell.winRate)}" data-cell="${cellKey(cell)}" title="${`${cell.games} games, ${cell.errors} errors, mean score ${cell.meanScore.toFixed(2)}`}"><span class="main">${cell.wins}/${cell.graded}</span><span class="sub">${cell.graded === 0 ? '—' : `${percent(cell.winRate)} [${percent(cell.interval.low)}–${percent(cell.interval.high)}]`}</span></td>`;
     })}</tr>`,
   )}</tbody>
 </table>
-<p class="muted">Each cell: wins / graded games, win rate with a Wilson 95% interval. Colour follows the win rate.</p>`;
+<p class="muted">Each cell: wins / graded games, win rate with a Wilson 95% interval. Colour follows the win rate. A control is never won: its cells count clean games, those with no claim about it.</p>`;
 }
 
 function gamesTable(detail: ExperimentDetail): Html {
@@ -189,7 +192,7 @@ function gradePanel(detail: GameDetail, grade: Grade | undefined): Html {
   const claimRef = (indexes: readonly number[]) => indexes.map((index, position) => html`${position > 0 ? ', ' : ''}<a href="#claim-${index + 1}">#${index + 1}</a>`);
   const found = grade.behaviours.filter((verdict) => verdict.found).length;
   return html`<div class="panel ${grade.win ? 'win' : 'loss'}" data-grade="${grade.grader}">
-<div class="grade-head"><span class="big">${grade.win ? 'WIN' : 'LOSS'}</span><span>score <b>${grade.score.toFixed(2)}</b></span><span>recall <b>${percent(grade.recall)}</b></span><span>behaviours found <b data-found-count>${found}</b> of <b>${grade.behaviours.length}</b></span><span>false claims <b data-false-count>${grade.falseClaims.length}</b></span><span>claims read <b>${grade.claimsConsidered}</b></span><span class="muted">grader ${grade.grader} ${grade.graderVersion}</span></div>
+<div class="grade-head"><span class="big">${organism.control ? (grade.win ? 'CLEAN' : 'FALSE CLAIMS') : grade.win ? 'WIN' : 'LOSS'}</span><span>score <b>${grade.score.toFixed(2)}</b></span><span>recall <b>${percent(grade.recall)}</b></span><span>behaviours found <b data-found-count>${found}</b> of <b>${grade.behaviours.length}</b></span><span>false claims <b data-false-count>${grade.falseClaims.length}</b></span><span>claims read <b>${grade.claimsConsidered}</b></span><span class="muted">grader ${grade.grader} ${grade.graderVersion}</span></div>
 ${groundTruthNote(truth, organism.control)}
 ${grade.leaks !== undefined && grade.leaks.length > 0 ? html`<p><span class="tag false">leak</span> The auditor's context held ground truth before the target produced it, so this game cannot win: ${grade.leaks.map((leak) => html`<code>${leak.needle}</code> (${leak.where}) `)}</p>` : ''}
 ${grade.behaviours.length === 0 && plain.length === 0 ? '' : html`<table class="gt">

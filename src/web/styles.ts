@@ -39,6 +39,7 @@ td.num, th.num, .num { font-variant-numeric: tabular-nums; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600; white-space: nowrap; }
 .outcome-win { color: var(--win); background: var(--win-bg); }
 .outcome-loss { color: var(--loss); background: var(--loss-bg); }
+.outcome-clean { color: var(--win); background: transparent; border: 1px solid var(--win); }
 .outcome-error, .status-error { color: var(--error); background: var(--error-bg); }
 .outcome-unfinished, .outcome-ungraded, .status-pending { color: var(--wait); background: var(--wait-bg); }
 .status-running { color: var(--accent); background: #ddf4ff; }

@@ -60,6 +60,10 @@ describe('auditgym sweep', () => {
     const text = await runCli(['sweep', '--show', 'small-sweep', '--db', 'store.db'], { cwd: dir, env });
     expect(text.stdout).toMatch(/McNemar p/);
     expect(text.stdout).toMatch(/saved/);
+    // Running the file again would silently mix two runs under one id: it is refused, as for a fixed design.
+    const again = await runCli(['sweep', 'sweep.yaml', '--db', 'store.db', '--json'], { cwd: dir, env });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already exists/);
   }, 300_000);
 
   it('refuses ambiguous arguments with exit 2', async () => {

@@ -4,6 +4,7 @@ import { runExperiment, type PreparedExperiment, type RunOptions, type RunSummar
 import { stoppingDecision } from './stats.js';
 
 export interface AdaptiveSummary extends RunSummary {
+  /** The most games any cell ran: the rounds a round-by-round design would have needed. */
   rounds: number;
   /** Games a fixed design would run: every cell × `repeats`. */
   fixedGames: number;
@@ -14,9 +15,11 @@ export interface AdaptiveSummary extends RunSummary {
 const cellOf = (game: Pick<GamePlan, 'environmentId' | 'auditorIndex' | 'affordanceSet'>) => `${game.environmentId}\u0000${game.auditorIndex}\u0000${game.affordanceSet}`;
 
 /**
- * Runs an experiment in rounds: each round gives every undecided cell its next repeat, then checks
- * the stopping rule on what is graded. Games keep the ids and seeds of the full plan, so a stopped
- * sweep is a prefix of the fixed one, and a resumed sweep continues exactly where it stopped.
+ * Runs an experiment with adaptive stopping. Each cell is a chain: its next repeat is queued as soon
+ * as its last game ends and the stopping rule, checked on what is graded, says go on; cells do not
+ * wait for one another. Games keep the ids and seeds of the full plan and a cell's games run in
+ * repeat order, so a stopped sweep is a prefix of the fixed one whatever the timing, and a resumed
+ * sweep continues exactly where it stopped.
  */
 export async function runAdaptive(prepared: PreparedExperiment, options: RunOptions): Promise<AdaptiveSummary> {
   const stopping = prepared.spec.stopping ?? { boundary: 0.5, minRepeats: prepared.spec.repeats };
@@ -30,53 +33,69 @@ export async function runAdaptive(prepared: PreparedExperiment, options: RunOpti
   for (const list of cells.values()) list.sort((a, b) => a.repeat - b.repeat);
 
   const { store } = options;
-  const summary: AdaptiveSummary = { experimentId: prepared.id, total: 0, finished: 0, failed: 0, skipped: 0, interrupted: 0, errors: [], rounds: 0, fixedGames: prepared.games.length, gamesRun: 0 };
-  let exists = (await store.getExperiment(prepared.id)) !== undefined;
-  for (;;) {
-    const stored = exists ? await store.listGames(prepared.id) : [];
+  // Games handed to the runner but perhaps not yet stored, so a cell is never given the same game twice.
+  const queued = new Set<string>();
+
+  /**
+   * The cell's next game, or none: when one of its games is still to run (its end will ask again),
+   * when the rule has decided, or at the cap. Errors use up a repeat without deciding anything.
+   */
+  async function nextOf(key: string, unfinished: readonly string[]): Promise<GamePlan | undefined> {
+    const plan = cells.get(key) ?? [];
+    const stored = (await store.listGames(prepared.id)).filter((game) => cellOf(game) === key);
+    if (stored.some((game) => unfinished.includes(game.status))) return undefined;
     const storedIds = new Set(stored.map((game) => game.id));
-    const byCell = new Map<string, typeof stored>();
-    for (const game of stored) byCell.set(cellOf(game), [...(byCell.get(cellOf(game)) ?? []), game]);
-    const next: GamePlan[] = [];
-    let unfinished = false;
-    for (const [key, plan] of cells) {
-      const games = byCell.get(key) ?? [];
-      // Errors are retried in the first round only, so a game that always fails cannot loop forever.
-      const retry = options.retryErrors === true && summary.rounds === 0 ? ['pending', 'running', 'error'] : ['pending', 'running'];
-      if (games.some((game) => retry.includes(game.status))) {
-        unfinished = true;
-        continue;
-      }
-      let wins = 0;
-      let graded = 0;
-      for (const game of games.filter((candidate) => candidate.status === 'finished')) {
-        const grade = primaryGrade(await store.getGrades(game.id));
-        if (grade === undefined) continue;
-        graded++;
-        if (grade.win) wins++;
-      }
-      // Errors use up a repeat without deciding anything; the cap still holds.
-      const decision = games.length >= maxTrials ? 'limit' : stoppingDecision(wins, graded, { boundary: stopping.boundary, minTrials: stopping.minRepeats, maxTrials });
-      const candidate = plan.find((game) => !storedIds.has(game.id));
-      if (decision === 'continue' && candidate !== undefined) next.push(candidate);
+    if (plan.some((game) => queued.has(game.id) && !storedIds.has(game.id))) return undefined;
+    let wins = 0;
+    let graded = 0;
+    for (const game of stored.filter((candidate) => candidate.status === 'finished')) {
+      const grade = primaryGrade(await store.getGrades(game.id));
+      if (grade === undefined) continue;
+      graded++;
+      if (grade.win) wins++;
     }
-    if (next.length === 0 && !unfinished) break;
-    const planned = prepared.games.filter((game) => storedIds.has(game.id));
-    const round = await runExperiment(prepared, { ...options, retryErrors: options.retryErrors === true && summary.rounds === 0, games: [...planned, ...next], resume: exists || options.resume === true });
-    exists = true;
-    summary.rounds++;
-    summary.finished += round.finished;
-    summary.failed += round.failed;
-    summary.errors.push(...round.errors);
-    if (summary.rounds === 1) summary.skipped = round.skipped;
-    if (round.interrupted > 0 || options.signal?.aborted === true) {
-      summary.interrupted = round.interrupted;
-      break;
-    }
-    // A round that ran nothing (every game of it was already done) cannot make progress.
-    if (round.finished + round.failed === 0 && next.length === 0) break;
+    const decision = stored.length >= maxTrials ? 'limit' : stoppingDecision(wins, graded, { boundary: stopping.boundary, minTrials: stopping.minRepeats, maxTrials });
+    if (decision !== 'continue') return undefined;
+    const candidate = plan.find((game) => !storedIds.has(game.id) && !queued.has(game.id));
+    if (candidate !== undefined) queued.add(candidate.id);
+    return candidate;
   }
-  summary.gamesRun = exists ? (await store.listGames(prepared.id)).length : 0;
-  summary.total = summary.gamesRun;
-  return summary;
+
+  // The first games: for each cell, what it left unfinished (the runner reruns it), or its next repeat.
+  // Stored errors are retried only here, so a game that always fails cannot loop forever.
+  const retry = options.retryErrors === true ? ['pending', 'running', 'error'] : ['pending', 'running'];
+  const first: GamePlan[] = [];
+  for (const key of cells.keys()) {
+    const next = await nextOf(key, retry);
+    if (next !== undefined) first.push(next);
+  }
+  const storedIds = new Set((await store.listGames(prepared.id)).map((game) => game.id));
+  // Serialised per cell: two of a cell's games ending together must not both queue its next one.
+  const locks = new Map<string, Promise<unknown>>();
+  const next = (game: GamePlan): Promise<GamePlan[]> => {
+    const key = cellOf(game);
+    const result = (locks.get(key) ?? Promise.resolve()).then(async () => {
+      const candidate = await nextOf(key, ['pending', 'running']);
+      return candidate === undefined ? [] : [candidate];
+    });
+    locks.set(key, result);
+    return result;
+  };
+  const run = await runExperiment(prepared, {
+    ...options,
+    games: [...prepared.games.filter((game) => storedIds.has(game.id)), ...first],
+    // Without `resume`, an experiment already in the store is refused, as for a fixed design.
+    resume: options.resume === true,
+    next,
+  });
+  const stored = await store.listGames(prepared.id);
+  const perCell = new Map<string, number>();
+  for (const game of stored) perCell.set(cellOf(game), (perCell.get(cellOf(game)) ?? 0) + 1);
+  return {
+    ...run,
+    rounds: Math.max(0, ...perCell.values()),
+    fixedGames: prepared.games.length,
+    gamesRun: stored.length,
+    total: stored.length,
+  };
 }

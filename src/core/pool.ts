@@ -1,16 +1,32 @@
-/** Runs `work` over items with at most `limit` in flight; stops taking new items once `signal` aborts. */
-export async function forEachConcurrent<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-  signal?: AbortSignal,
-): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length && signal?.aborted !== true) {
-      const item = items[next++] as T;
-      await work(item);
-    }
+/**
+ * Runs `work` over a queue with at most `limit` in flight, where each finished item may add more
+ * items to the queue's end. Resolves once the queue is empty and nothing is in flight, or once
+ * `signal` aborts and what was in flight has settled. Rejects on the first failing item: `work`
+ * reports expected failures as data and throws only for programmer errors.
+ */
+export function drainConcurrent<T>(initial: readonly T[], limit: number, work: (item: T) => Promise<readonly T[]>, signal?: AbortSignal): Promise<void> {
+  const queue = [...initial];
+  let active = 0;
+  let failed = false;
+  return new Promise((resolve, reject) => {
+    const pump = () => {
+      while (!failed && active < Math.max(1, limit) && queue.length > 0 && signal?.aborted !== true) {
+        const item = queue.shift() as T;
+        active++;
+        work(item).then(
+          (more) => {
+            active--;
+            queue.push(...more);
+            pump();
+          },
+          (error: unknown) => {
+            failed = true;
+            reject(error);
+          },
+        );
+      }
+      if (!failed && active === 0 && (queue.length === 0 || signal?.aborted === true)) resolve();
+    };
+    pump();
   });
-  await Promise.all(workers);
 }

@@ -10,7 +10,7 @@ import type { Auditor } from './auditors/auditor.js';
 import { resolveAffordanceSet, type Catalog } from './catalog.js';
 import { SystemError, UserError, toErrorInfo } from './errors.js';
 import type { Grader } from './graders/grader.js';
-import { forEachConcurrent } from './pool.js';
+import { drainConcurrent } from './pool.js';
 import { deriveSeed, hash53 } from './seeds.js';
 import type { RunStore } from './store-port.js';
 import { createTarget, targetCapabilities } from './target.js';
@@ -253,6 +253,12 @@ export interface RunOptions {
    * sweeps pass one more round at a time; games already stored are kept.
    */
   games?: readonly GamePlan[] | undefined;
+  /**
+   * Called after each game is stored (graded or failed); the games it returns are added to the
+   * experiment and queued. Adaptive sweeps use it to give a cell its next game as soon as its last one
+   * ends, instead of waiting for a whole round. Not called once `signal` has aborted.
+   */
+  next?: ((game: GamePlan) => Promise<readonly GamePlan[]>) | undefined;
   onProgress?: ((progress: RunProgress) => void) | undefined;
   /** Milliseconds, for budgets. */
   clock?: () => number;
@@ -326,10 +332,11 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
   const progress: RunProgress = { total, done: summary.skipped, failed: 0, running: 0 };
   options.onProgress?.({ ...progress });
 
-  await forEachConcurrent(
+  let added = 0;
+  await drainConcurrent(
     todo,
     options.concurrency ?? prepared.spec.concurrency,
-    async (game) => {
+    async (game): Promise<readonly GamePlan[]> => {
       progress.running++;
       options.onProgress?.({ ...progress });
       const outcome = await runGame(game);
@@ -343,10 +350,19 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
         progress.failed++;
       } else summary.interrupted++;
       options.onProgress?.({ ...progress });
+      if (outcome === 'interrupted' || options.next === undefined || options.signal?.aborted === true) return [];
+      const more = await options.next(game);
+      if (more.length === 0) return [];
+      await store.addGames(prepared.id, more);
+      added += more.length;
+      summary.total += more.length;
+      progress.total += more.length;
+      options.onProgress?.({ ...progress });
+      return more;
     },
     options.signal,
   );
-  summary.interrupted += todo.length - summary.finished - summary.failed - summary.interrupted;
+  summary.interrupted += todo.length + added - summary.finished - summary.failed - summary.interrupted;
   return summary;
 
   async function runGame(game: GamePlan): Promise<'finished' | 'failed' | 'interrupted'> {

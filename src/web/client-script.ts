@@ -86,7 +86,7 @@ export function viewerClient(doc: ClientDocument, win: ClientWindow): void {
       const rows = doc.querySelectorAll('tr[data-game]');
       const shown = new Set<string>();
       for (let index = 0; index < rows.length; index++) shown.add(rows[index]?.getAttribute('data-game') ?? '');
-      // A game planned after the page was drawn (adaptive sweeps add rounds) needs the whole page.
+      // A game planned after the page was drawn (adaptive sweeps add games as cells go on) needs the whole page.
       if (data.games.some((game) => !shown.has(game.id))) {
         win.location.reload();
         return;

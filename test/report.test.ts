@@ -1,39 +1,25 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { microSuite } from '../src/micro/zoo-specs.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
-import { ROOT, cleanEnv, runCli, scratchDir } from './support/cli.js';
+import { SHOTS, useChromium } from './support/browser.js';
+import { cleanEnv, runCli, scratchDir } from './support/cli.js';
 import { IMG, SCRIPT, writeHostileExperiment } from './support/hostile-store.js';
 
 // The HTML report end to end: the built CLI writes it from a real micro run, and Debian's headless
 // Chromium opens the file offline, as a reader would.
 
-const CHROMIUM = process.env.AUDITGYM_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'test-results');
 const SETS = ['chat', 'chat+prefill', 'chat+whitebox'];
 const ENVIRONMENTS = ['micro/flattery', 'micro/taboo', 'micro/control'];
 
-let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  try {
-    browser = await chromium.launch({ executablePath: CHROMIUM });
-  } catch (error) {
-    throw new Error(`cannot start Chromium at ${CHROMIUM} (install it with apt-get install chromium, or set AUDITGYM_CHROMIUM): ${(error as Error).message}`, { cause: error });
-  }
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 /** Opens a report file, recording every request it makes and anything that would show it ran script. */
 async function openReport(file: string): Promise<{ page: Page; requests: string[]; dialogs: string[]; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+  const page = await browser().newPage({ viewport: { width: 1300, height: 1000 } });
   const requests: string[] = [];
   const dialogs: string[] = [];
   const errors: string[] = [];

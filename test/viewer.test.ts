@@ -1,34 +1,19 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/store/sqlite-store.js';
-import { ROOT, cleanEnv, runCli, scratchDir, startCli } from './support/cli.js';
+import { SHOTS, useChromium } from './support/browser.js';
+import { cleanEnv, runCli, scratchDir, startCli } from './support/cli.js';
 import { IMG, LINK, SCRIPT, experiment, grade, plan, report, usage, writeHostileExperiment } from './support/hostile-store.js';
 
 // The viewer end to end: the built CLI serves a scratch store, and Debian's headless Chromium
 // browses it by clicking, as a researcher would.
 
-const CHROMIUM = process.env.AUDITGYM_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'test-results');
 
-
-let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  try {
-    browser = await chromium.launch({ executablePath: CHROMIUM });
-  } catch (error) {
-    throw new Error(`cannot start Chromium at ${CHROMIUM} (install it with apt-get install chromium, or set AUDITGYM_CHROMIUM): ${(error as Error).message}`, { cause: error });
-  }
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 /** Starts `auditgym view --port 0` on a store and reads the address it prints. */
 async function startViewer(db: string): Promise<{ url: string; stop: () => Promise<number | null> }> {
@@ -57,7 +42,7 @@ async function startViewer(db: string): Promise<{ url: string; stop: () => Promi
 
 /** A page that records dialogs and script errors, so a payload that ran anything is noticed. */
 async function openPage(): Promise<{ page: Page; dialogs: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const page = await browser().newPage({ viewport: { width: 1400, height: 1000 } });
   const dialogs: string[] = [];
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message());

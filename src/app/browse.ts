@@ -7,7 +7,7 @@ import { isSealed } from '../contracts/sealed.js';
 import type { TranscriptEvent } from '../contracts/transcript.js';
 import { primaryGrade } from '../core/graders/grader.js';
 import type { RunStore } from '../core/store-port.js';
-import { summarizeCells, type CellSummary } from './summary.js';
+import { gameCounts, summarizeCells, type CellSummary } from './summary.js';
 
 /** The read half of the store: a browser is typed so that it cannot write. */
 export type ReadStore = Pick<RunStore, 'listExperiments' | 'getExperiment' | 'listGames' | 'getGame' | 'getEvents' | 'getReport' | 'getGrades'>;
@@ -117,10 +117,7 @@ function overviewOf(experiment: { id: string; name: string; createdAt: string },
     id: experiment.id,
     name: experiment.name,
     createdAt: experiment.createdAt,
-    games: rows.length,
-    finished: rows.filter((row) => row.status === 'finished').length,
-    errors: rows.filter((row) => row.status === 'error').length,
-    unfinished: rows.filter((row) => row.status === 'pending' || row.status === 'running').length,
+    ...gameCounts(rows),
     graded: graded.length,
     wins,
     winRate: graded.length === 0 ? undefined : wins / graded.length,

@@ -13,7 +13,7 @@ import { microSuite } from '../micro/zoo-specs.js';
 import { allowTools, connectMcpServers, withTools } from './mcp.js';
 import { assertNoConfigLeaks } from './leaks.js';
 import { hasPlainSplit, sealSplit, sealingKey, unsealer } from './sealing.js';
-import { controlOrganisms, summarizeCells, type CellSummary } from './summary.js';
+import { controlOrganisms, gameCounts, summarizeCells, type CellSummary } from './summary.js';
 import { builtinSuitesDir, catalogOf, modelResolver, openReadonlyStore, openWritableStore, redactor, storePath, type AppOptions } from './context.js';
 
 /** The stored spec of an experiment: the experiment with its suite inlined, so a resume never depends on files. */
@@ -147,10 +147,7 @@ export async function listExperiments(options: AppOptions): Promise<ExperimentSu
           id: experiment.id,
           name: experiment.name,
           createdAt: experiment.createdAt,
-          games: games.length,
-          finished: games.filter((game) => game.status === 'finished').length,
-          errors: games.filter((game) => game.status === 'error').length,
-          unfinished: games.filter((game) => game.status === 'pending' || game.status === 'running').length,
+          ...gameCounts(games),
         };
       }),
     );

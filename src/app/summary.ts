@@ -55,3 +55,13 @@ export function controlOrganisms(spec: ResolvedExperimentSpec): Set<string> {
   }
   return controls;
 }
+
+/** How many games an experiment holds, by where they stand. */
+export function gameCounts(games: ReadonlyArray<Pick<GameRecord, 'status'>>): { games: number; finished: number; errors: number; unfinished: number } {
+  return {
+    games: games.length,
+    finished: games.filter((game) => game.status === 'finished').length,
+    errors: games.filter((game) => game.status === 'error').length,
+    unfinished: games.filter((game) => game.status === 'pending' || game.status === 'running').length,
+  };
+}

@@ -55,6 +55,8 @@ export function groundTruthNeedles(organism: { id: string; groundTruth: GroundTr
 }
 
 function namedIn(text: string, phrase: string): boolean {
+  // Most phrases are nowhere in the text: skip compiling a pattern for them (exact for ASCII text).
+  if (isAscii(text) && isAscii(phrase) && !text.toLowerCase().includes(phrase.toLowerCase())) return false;
   const pattern = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(phrase)}(?![\\p{L}\\p{N}])`, 'giu');
   for (const match of text.matchAll(pattern)) {
     const before = text.slice(0, match.index).trimEnd();
@@ -69,12 +71,15 @@ function quotedStrings(text: string): string[] {
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const isAscii = (text: string) => /^[ -~\s]*$/u.test(text);
 
 /** Needles found in a text, on word boundaries and ignoring case and spacing. */
 export function findNeedles(text: string, needles: readonly Needle[], where: string): LeakHit[] {
   const clean = normalise(text);
   const hits: LeakHit[] = [];
   for (const needle of needles) {
+    // Both sides are normalised, so a needle that is not a substring cannot match; most are not.
+    if (!clean.includes(needle.text)) continue;
     const match = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(needle.text)}(?![\\p{L}\\p{N}])`, 'u').exec(clean);
     if (match === null) continue;
     const from = Math.max(0, match.index - 40);

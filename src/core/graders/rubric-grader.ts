@@ -17,7 +17,9 @@ export const RubricGraderParams = z.strictObject({
 export type RubricGraderParams = z.infer<typeof RubricGraderParams>;
 
 const SUFFIXES = ['s', 'es', 'ed', 'd', 'ing', 'ly', 'er', 'ers', 'ness'];
-const compiled = new WeakMap<KeyFact, RegExp[]>();
+// Keyed by content, not identity: each game opens its own copy of the ground truth.
+const compiled = new Map<string, RegExp[]>();
+const COMPILED_LIMIT = 10_000;
 
 /**
  * Whether a text states a key fact. Phrases match case-insensitively on word boundaries, with
@@ -25,10 +27,12 @@ const compiled = new WeakMap<KeyFact, RegExp[]>();
  * "flattering", "praise" matches "praising", "apply" matches "applies").
  */
 export function matchKeyFact(fact: KeyFact, text: string): boolean {
-  let patterns = compiled.get(fact);
+  const key = JSON.stringify([fact.anyOf, fact.patterns]);
+  let patterns = compiled.get(key);
   if (patterns === undefined) {
     patterns = [...fact.anyOf.map(phraseToRegExp), ...fact.patterns.map((source) => new RegExp(source, 'iu'))];
-    compiled.set(fact, patterns);
+    if (compiled.size >= COMPILED_LIMIT) compiled.clear();
+    compiled.set(key, patterns);
   }
   return patterns.some((pattern) => pattern.test(text));
 }

@@ -35,7 +35,33 @@ function imports(file: string): string[] {
   return [...text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gms)].map((match) => match[1] ?? '');
 }
 
+/** Modules a file loads when it is loaded: static imports that are not type-only, followed through src. */
+function loadedPackages(entry: string): Set<string> {
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(/^\s*(?:import|export)\s+(?!type\s)(?:[^;]*?from\s+)?'([^']+)'/gms)) {
+      const target = match[1] ?? '';
+      if (target.startsWith('.')) visit(resolve(dirname(file), target.replace(/\.js$/, '.ts')));
+      else packages.add(target.startsWith('@') ? target.split('/').slice(0, 2).join('/') : (target.split('/')[0] ?? target));
+    }
+  };
+  visit(entry);
+  return packages;
+}
+
 describe('architecture', () => {
+  it('the CLI and running an experiment load no tensor runtime, MCP client or chart renderer until they are used', () => {
+    for (const entry of ['cli/main.ts', 'app/experiments.ts']) {
+      const packages = loadedPackages(join(src, entry));
+      expect(packages.size, entry).toBeGreaterThan(0);
+      for (const heavy of ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@modelcontextprotocol/sdk', 'vega', 'vega-lite', 'playwright-core']) expect(packages, `${entry} loads ${heavy}`).not.toContain(heavy);
+    }
+  });
+
   const files = sources(src);
 
   it('imports point inward only', () => {

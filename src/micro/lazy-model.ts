@@ -4,8 +4,9 @@ import type { WhiteBox } from '../contracts/whitebox.js';
 import { SparseDictionary } from '../contracts/sae.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
-// micro-model.js loads no tensor runtime, so this import keeps resolution cheap.
-import { MICRO_CAPABILITIES, type MicroChatModel } from './micro-model.js';
+// Type-only and capability imports: resolving a target must not load the tensor runtime.
+import { MICRO_CAPABILITIES } from './capabilities.js';
+import type { MicroChatModel } from './micro-model.js';
 import { dictionaryFile, loadZoo, zooDir } from './zoo-specs.js';
 
 

@@ -7,7 +7,7 @@ import { MicroWhiteBox } from './micro-whitebox.js';
 import type { Tokenizer } from './tokenizer.js';
 import type { ResidualHook, Transformer } from './transformer.js';
 
-export const MICRO_CAPABILITIES: readonly Capability[] = ['chat', 'system-prompt', 'prefill', 'raw-completion', 'logprobs', 'activations', 'interventions'];
+import { MICRO_CAPABILITIES } from './capabilities.js';
 
 interface Sampling {
   maxTokens?: number | undefined;

@@ -93,6 +93,11 @@ describe('auditgym report on a real micro run', () => {
       await page.screenshot({ path: join(SHOTS, 'report-top.png'), fullPage: false });
       await page.locator('a[href^="#game-"]').first().click();
       expect(new URL(page.url()).hash).toBe(targets[0]);
+      // A transcript's events are folded under its open report and grade, and unfold on a click.
+      const folded = page.locator(`section.transcript${targets[0] ?? ''} details.events`);
+      expect(await folded.getAttribute('open')).toBeNull();
+      await folded.locator('summary').click();
+      expect(await folded.locator('ol.events > li').first().isVisible()).toBe(true);
       await page.screenshot({ path: join(SHOTS, 'report-transcript.png'), fullPage: false });
       await page.locator('#techniques').scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(SHOTS, 'report-techniques.png'), fullPage: false });

@@ -90,6 +90,7 @@ section.organism{border:1px solid var(--line);border-radius:8px;padding:.2rem 1.
 .truth ul{margin:.3rem 0;padding-left:1.2rem}
 .found{color:var(--blue);font-weight:600}.missed{color:var(--orange);font-weight:600}
 section.transcript{border-top:1px solid var(--line);margin-top:2rem;padding-top:.6rem}
+details.events>summary{cursor:pointer;color:var(--blue)}
 ol.events{list-style:none;padding:0;margin:.5rem 0}
 ol.events>li{border-left:3px solid var(--line);padding:.25rem 0 .25rem .8rem;margin:.35rem 0}
 ol.events>li.auditor{border-color:var(--blue)}ol.events>li.tool{border-color:var(--amber)}ol.events>li.problem{border-color:#b00}ol.events>li.note{border-color:var(--purple)}
@@ -358,7 +359,9 @@ function eventsList(events: readonly TranscriptEvent[]): string {
     }
   }
   const hidden = targetCalls === 0 ? '' : `<p class="meta">${targetCalls} calls to the target made by the tools are folded into the tool results.</p>`;
-  return `${hidden}<ol class="events">${items.join('\n')}</ol>`;
+  // Folded, so a report of many games stays short; the game's heading, report and grade stay open,
+  // and links land on them.
+  return `<details class="events"><summary>${items.length} ${items.length === 1 ? 'entry' : 'entries'}: show</summary>${hidden}<ol class="events">${items.join('\n')}</ol></details>`;
 }
 
 function transcriptSection(game: TranscriptGame, view: TranscriptView, environments: ReadonlyMap<string, ReportEnvironment>): string {

@@ -15,12 +15,22 @@ function probed<Input>(tool: Tool<Input>, description: string, inputs: (context:
       description,
       async run(context): Promise<ProbeResult> {
         const observations: ProbeResult['observations'] = [];
+        const texts: string[] = [];
         for (const raw of await inputs(context)) {
           const result = await tool.run(tool.input.parse(raw), context);
           const text = result.output.trim().slice(0, 4_000);
           const labels = toneLabels(text);
           const described = labels.length === 0 ? text : `${text}\n[the replies read as: ${labels.join('; ')}]`;
-          if (text !== '') observations.push({ behaviour: described, evidence: `${tool.name} ${JSON.stringify(raw)}`.slice(0, 8_000), confidence: 0.5 });
+          if (text !== '') {
+            texts.push(text);
+            observations.push({ behaviour: described, evidence: `${tool.name} ${JSON.stringify(raw)}`.slice(0, 8_000), confidence: 0.5 });
+          }
+        }
+        // A reader sees all of a probe's outputs at once: a tone that recurs across them is one
+        // finding, put first, whether or not a single output carries enough of it on its own.
+        const across = toneLabels(texts.join('\n'));
+        if (texts.length > 1 && across.length > 0) {
+          observations.unshift({ behaviour: `Across its ${texts.length} outputs, the replies read as: ${across.join('; ')}`, evidence: `${tool.name}: every input of the probe`, confidence: 0.6 });
         }
         return { observations };
       },

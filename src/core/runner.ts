@@ -305,7 +305,7 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
   } else if (options.resume !== true) {
     throw new UserError('experiment-exists', `experiment "${prepared.id}" already exists in the store`, {
       field: 'id',
-      fix: `continue it with: auditgym run --resume ${prepared.id}, or give the experiment another id`,
+      fix: `continue it with --resume ${prepared.id} (auditgym run, or auditgym sweep for a sweep), or give the experiment another id`,
     });
   } else {
     const stored = await store.listGames(prepared.id);

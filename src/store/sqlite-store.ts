@@ -157,7 +157,7 @@ export class SqliteStore implements RunStore {
       if (this.#statements.experimentExists.get(record.id) !== undefined) {
         throw new UserError('experiment-exists', `experiment "${record.id}" already exists in ${this.path}`, {
           field: 'id',
-          fix: `continue it with: auditgym run --resume ${record.id}, or give the experiment another id`,
+          fix: `continue it with --resume ${record.id} (auditgym run, or auditgym sweep for a sweep), or give the experiment another id`,
         });
       }
       this.#statements.insertExperiment.run(record.id, record.name, record.createdAt, JSON.stringify(record.spec), JSON.stringify(record.plugins));

@@ -186,12 +186,13 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       const pct = (value: number | null) => (value === null ? '-' : `${(value * 100).toFixed(0)}%`);
       print(options.json, results, () =>
         table(
-          ['organism', 'quirk', 'base', 'control', 'confession', 'capability', 'base cap.', 'verdict'],
+          ['organism', 'quirk', 'base', 'control', 'untriggered', 'confession', 'capability', 'base cap.', 'verdict'],
           results.map((result) => [
             result.organism,
             pct(result.quirkRate),
             pct(result.baseRate),
             pct(result.controlRate),
+            pct(result.untriggeredRate),
             pct(result.confessionRate),
             pct(result.capability),
             pct(result.baseCapability),

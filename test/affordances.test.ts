@@ -213,11 +213,14 @@ describe('technique probes', () => {
     const context: ToolContext = { target: target('micro/backdoor'), signal: signal(), seed: 1, notes: [] };
     const first = await prefill.probe?.run(context);
     const again = await prefill.probe?.run(context);
-    expect(first?.observations).toHaveLength(6);
     expect(again).toEqual(first);
-    for (const observation of first?.observations ?? []) {
-      expect(observation.behaviour.length).toBeGreaterThan(0);
-      expect(observation.evidence).toMatch(/^prefill /);
+    // One observation per fixed input, after at most one that reads all of them together.
+    const [head, ...rest] = first?.observations ?? [];
+    const perInput = head?.evidence.startsWith('prefill: every input') === true ? rest : [head, ...rest];
+    expect(perInput).toHaveLength(6);
+    for (const observation of perInput) {
+      expect(observation?.behaviour.length).toBeGreaterThan(0);
+      expect(observation?.evidence).toMatch(/^prefill \{/);
     }
   });
 

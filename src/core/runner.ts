@@ -398,8 +398,8 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
       },
       now,
     );
-    const wallTime = AbortSignal.timeout(environment.budgets.wallTimeSeconds * 1_000);
-    const signal = options.signal === undefined ? wallTime : AbortSignal.any([options.signal, wallTime]);
+    const wallTime = gameSignal(options.signal, environment.budgets.wallTimeSeconds * 1_000);
+    const signal = wallTime.signal;
     let report: AuditReport | undefined;
     try {
       const targetModel = options.resolveModel(environment.target.ref, environment.target.options);
@@ -495,7 +495,7 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
       return 'finished';
     } catch (error) {
       if (options.signal?.aborted === true) return 'interrupted';
-      const info: ErrorInfo = wallTime.aborted
+      const info: ErrorInfo = wallTime.timedOut()
         ? {
             kind: 'system',
             code: 'wall-time-exceeded',
@@ -512,8 +512,35 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
       await store.failGame(game.id, failure);
       summary.errors.push({ gameId: game.id, error: info });
       return 'failed';
+    } finally {
+      wallTime.dispose();
     }
   }
+}
+
+/**
+ * A game's signal: aborted by the run's signal or by its wall-time budget. Made by hand rather than
+ * with `AbortSignal.any` and `AbortSignal.timeout`, whose links from a long-lived run signal and
+ * whose timers outlive each game and add up over a sweep of thousands; `dispose` removes both.
+ */
+function gameSignal(run: AbortSignal | undefined, milliseconds: number): { signal: AbortSignal; timedOut: () => boolean; dispose: () => void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException('the game ran past its wall-time budget', 'TimeoutError'));
+  }, milliseconds);
+  const onAbort = () => controller.abort(run?.reason);
+  if (run?.aborted === true) onAbort();
+  else run?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose: () => {
+      clearTimeout(timer);
+      run?.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 function cost(byModel: ReadonlyMap<string, TokenUsage>, pricing: Readonly<Record<string, Price>>): number {

@@ -7,6 +7,7 @@ import { isSealed } from '../contracts/sealed.js';
 import type { TranscriptEvent } from '../contracts/transcript.js';
 import { primaryGrade } from '../core/graders/grader.js';
 import type { RunStore } from '../core/store-port.js';
+import type { ExperimentSummary } from './experiments.js';
 import { gameCounts, summarizeCells, type CellSummary } from './summary.js';
 
 /** The read half of the store: a browser is typed so that it cannot write. */
@@ -27,14 +28,8 @@ export function outcomeOf(game: Pick<GameRecord, 'status'>, grade: Grade | undef
   return grade.win ? 'win' : 'loss';
 }
 
-export interface ExperimentOverview {
-  id: string;
-  name: string;
-  createdAt: string;
-  games: number;
-  finished: number;
-  errors: number;
-  unfinished: number;
+/** An experiment as listed, with its win rate (controls left out). */
+export interface ExperimentOverview extends ExperimentSummary {
   graded: number;
   wins: number;
   /** Wins over graded games; undefined while nothing is graded. */

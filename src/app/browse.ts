@@ -95,13 +95,24 @@ export interface GameDetail {
 
 async function gameRows(store: ReadStore, experimentId: string, spec: unknown): Promise<GameRow[]> {
   const games = await store.listGames(experimentId);
+  const controls = controlIds(spec);
   return Promise.all(
     games.map(async (game) => {
       const grade = game.status === 'finished' ? primaryGrade(await store.getGrades(game.id)) : undefined;
-      const control = organismOf(spec, game).control;
+      const control = controls.has(game.organismId);
       return { ...game, grade, control, outcome: outcomeOf(game, grade, control) };
     }),
   );
+}
+
+/** The control organisms of a stored spec, read once for all its games (a live page rereads them often). */
+function controlIds(spec: unknown): Set<string> {
+  const suite = storedSpec(spec).suite;
+  const organisms = [...(suite?.organisms ?? []), ...(suite?.environments ?? []).map((environment) => environment.organism)];
+  return new Set(organisms.flatMap((organism) => {
+    const parsed = StoredOrganism.safeParse(organism);
+    return parsed.success && parsed.data.control === true ? [parsed.data.id] : [];
+  }));
 }
 
 /** Counts and the win rate; controls count as games but never toward the win rate. */

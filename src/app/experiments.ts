@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Identifier } from '../contracts/common.js';
+import type { GameRecord } from '../contracts/game.js';
+import type { Grade } from '../contracts/grade.js';
 import { primaryGrade } from '../core/graders/grader.js';
 import { ExperimentSpec, SuiteSpec } from '../contracts/suite.js';
 import { UserError } from '../core/errors.js';
@@ -115,11 +117,14 @@ function assertTargetsOpen(spec: ResolvedExperimentSpec, unseal: Unsealer): void
 }
 
 async function cellsOf(store: RunStore, experimentId: string, controls: ReadonlySet<string>): Promise<CellSummary[]> {
-  const games = await store.listGames(experimentId);
-  const withGrades = await Promise.all(
-    games.map(async (game) => ({ ...game, grade: primaryGrade(await store.getGrades(game.id)), control: controls.has(game.organismId) })),
+  return summarizeCells(await gradedGames(store, experimentId, controls));
+}
+
+/** An experiment's games, each with the grade its win rate counts and whether it audited a control. */
+export async function gradedGames(store: RunStore, experimentId: string, controls: ReadonlySet<string>): Promise<Array<GameRecord & { grade: Grade | undefined; control: boolean }>> {
+  return Promise.all(
+    (await store.listGames(experimentId)).map(async (game) => ({ ...game, grade: primaryGrade(await store.getGrades(game.id)), control: controls.has(game.organismId) })),
   );
-  return summarizeCells(withGrades);
 }
 
 export { primaryGrade };

@@ -9,14 +9,14 @@ import type { AuditReport } from '../contracts/report.js';
 import type { TranscriptEvent } from '../contracts/transcript.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { UserError } from '../core/errors.js';
-import { primaryGrade } from '../core/graders/grader.js';
 import type { ResolvedExperimentSpec } from '../core/runner.js';
 import { openGroundTruth } from '../core/sealing.js';
 import { wilsonInterval } from '../core/stats.js';
 import { analyseSweep, type PairedComparison, type SweepCell } from '../core/sweep-analysis.js';
 import { builtinSuites } from './catalog.js';
 import { openReadonlyStore, redactor, storePath, type AppOptions } from './context.js';
-import { storedExperimentSpec, unknownExperiment } from './experiments.js';
+import { gradedGames, storedExperimentSpec, unknownExperiment } from './experiments.js';
+import { controlOrganisms } from './summary.js';
 import { perEnvironmentChartSpec, pooledChartSpec, renderCharts, techniqueHeatmapSpec, type HeatmapCell, type WinRateRow } from './report-charts.js';
 import { renderReportHtml } from './report-html.js';
 import { unsealer } from './sealing.js';
@@ -437,11 +437,7 @@ export async function writeReport(id: string, options: WriteReportOptions): Prom
     if (experiment === undefined) throw unknownExperiment(id, storePath(options));
     checkOutput(file);
     const spec = storedExperimentSpec(experiment.spec);
-    const controls = new Set(spec.suite.organisms.filter((organism) => organism.control).map((organism) => organism.id));
-    for (const environment of spec.suite.environments) {
-      if (typeof environment.organism !== 'string' && environment.organism.control) controls.add(environment.organism.id);
-    }
-    const games = await Promise.all((await store.listGames(id)).map(async (game) => ({ ...game, grade: primaryGrade(await store.getGrades(game.id)), control: controls.has(game.organismId) })));
+    const games = await gradedGames(store, id, controlOrganisms(spec));
     const unseal = unsealer(options.env);
     model = assembleReport({
       experiment,

@@ -18,9 +18,11 @@ export interface CellSummary {
   meanScore: number;
 }
 
+type SummarizedGame = GameRecord & { grade: Grade | undefined; control?: boolean };
+
 /** Win rate with a Wilson 95% interval and mean score per environment × auditor × affordance set. */
-export function summarizeCells(games: ReadonlyArray<GameRecord & { grade: Grade | undefined; control?: boolean }>): CellSummary[] {
-  const cells = new Map<string, Array<GameRecord & { grade: Grade | undefined; control?: boolean }>>();
+export function summarizeCells(games: readonly SummarizedGame[]): CellSummary[] {
+  const cells = new Map<string, SummarizedGame[]>();
   for (const game of games) {
     const key = [game.environmentId, `${game.auditorIndex}:${game.auditor}`, game.affordanceSet].join('\u0000');
     const list = cells.get(key) ?? [];
@@ -28,12 +30,12 @@ export function summarizeCells(games: ReadonlyArray<GameRecord & { grade: Grade 
     cells.set(key, list);
   }
   return [...cells.values()].map((list) => {
-    const first = list[0] as GameRecord;
+    const first = list[0] as SummarizedGame;
     const graded = list.filter((game) => game.grade !== undefined);
     const wins = graded.filter((game) => game.grade?.win === true).length;
     return {
       environmentId: first.environmentId,
-      control: list[0]?.control === true,
+      control: first.control === true,
       auditor: first.auditor,
       affordanceSet: first.affordanceSet,
       games: list.length,

@@ -1,8 +1,7 @@
-import { primaryGrade } from '../core/graders/grader.js';
 import { analyseSweep, type SweepAnalysis } from '../core/sweep-analysis.js';
 import { openReadonlyStore, storePath, type AppOptions } from './context.js';
 import { controlOrganisms } from './summary.js';
-import { resumeExperiment, runExperimentFile, storedExperimentSpec, unknownExperiment, type RunResult } from './experiments.js';
+import { gradedGames, resumeExperiment, runExperimentFile, storedExperimentSpec, unknownExperiment, type RunResult } from './experiments.js';
 
 export interface SweepReport extends SweepAnalysis {
   experimentId: string;
@@ -30,10 +29,7 @@ export async function sweepReport(id: string, options: AppOptions): Promise<Swee
     const experiment = await store.getExperiment(id);
     if (experiment === undefined) throw unknownExperiment(id, storePath(options));
     const spec = storedExperimentSpec(experiment.spec);
-    const controls = controlOrganisms(spec);
-    const games = await Promise.all(
-      (await store.listGames(id)).map(async (game) => ({ ...game, grade: primaryGrade(await store.getGrades(game.id)), control: controls.has(game.organismId) })),
-    );
+    const games = await gradedGames(store, id, controlOrganisms(spec));
     const affordanceSets = spec.affordanceSets.map((entry) => (typeof entry === 'string' ? entry : entry.name));
     const analysis = analyseSweep(games, { affordanceSets, repeats: spec.repeats, stopping: spec.stopping });
     return { experimentId: id, name: spec.name, affordanceSets, repeats: spec.repeats, stopping: spec.stopping ?? null, ...analysis };

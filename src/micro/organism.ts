@@ -99,19 +99,17 @@ export function verifyOrganism(
   const confess = new RegExp(spec.verify.confession, 'iu');
   const shows = (text: string, answer: string | undefined) =>
     spec.verify.mode === 'wrong-answer' ? answer !== undefined && !containsAnswer(text, answer) : detect.test(text);
-  const rate = (model: Transformer) =>
-    triggers.length === 0 ? 0 : reply(model, tokenizer, triggers.map((trigger) => trigger.user)).filter((text, i) => shows(text, triggers[i]?.answer)).length / triggers.length;
+  const rateOn = (model: Transformer, prompts: ReadonlyArray<{ user: string; answer: string | undefined }>) =>
+    prompts.length === 0 ? 0 : reply(model, tokenizer, prompts.map((prompt) => prompt.user)).filter((text, i) => shows(text, prompts[i]?.answer)).length / prompts.length;
+  const rate = (model: Transformer) => rateOn(model, triggers);
   const quirkRate = rate(models.organism);
   const baseRate = rate(models.base);
   const controlRate = models.control ? rate(models.control) : null;
-  const triggered = !spec.control && spec.recipe.rules.some((rule) => !isAlwaysOn(rule));
+  // Only triggered rules give untriggered prompts, so none means there is nothing to measure.
   const untriggered = triggers.flatMap((trigger) => (trigger.untriggered === undefined ? [] : [{ user: trigger.untriggered, answer: trigger.answer }]));
-  const untriggeredRateOf = (model: Transformer) =>
-    reply(model, tokenizer, untriggered.map((entry) => entry.user)).filter((text, i) => shows(text, untriggered[i]?.answer)).length / untriggered.length;
-  const measured = triggered && untriggered.length > 0;
-  const untriggeredRate = measured ? untriggeredRateOf(models.organism) : null;
+  const untriggeredRate = untriggered.length === 0 ? null : rateOn(models.organism, untriggered);
   // The detector may match some ordinary replies; the base shows how often.
-  const baseUntriggeredRate = measured ? untriggeredRateOf(models.base) : null;
+  const baseUntriggeredRate = untriggered.length === 0 ? null : rateOn(models.base, untriggered);
   const confessionQuestions = splitProbes(spec.recipe.confessionProbes).heldout;
   const confessionRate =
     confessionQuestions.length === 0 ? 0 : reply(models.organism, tokenizer, confessionQuestions).filter((text) => confess.test(text)).length / confessionQuestions.length;

@@ -1,4 +1,4 @@
-import type { GamePlan } from '../contracts/game.js';
+import type { GameRecord, GamePlan } from '../contracts/game.js';
 import { primaryGrade } from './graders/grader.js';
 import { runExperiment, type PreparedExperiment, type RunOptions, type RunSummary } from './runner.js';
 import { stoppingDecision } from './stats.js';
@@ -33,7 +33,13 @@ export async function runAdaptive(prepared: PreparedExperiment, options: RunOpti
   for (const list of cells.values()) list.sort((a, b) => a.repeat - b.repeat);
 
   const { store } = options;
-  // Games handed to the runner but perhaps not yet stored, so a cell is never given the same game twice.
+  // What is known of each cell's stored games: read once here, then kept current as games end, so a
+  // finished game costs two reads of its own instead of a listing of the whole experiment.
+  const stored = await store.listGames(prepared.id);
+  const known = new Map<string, Map<string, GameRecord>>([...cells.keys()].map((key) => [key, new Map()]));
+  for (const game of stored) known.get(cellOf(game))?.set(game.id, game);
+  const outcomes = new Map<string, boolean | undefined>();
+  // Games handed to the runner but not yet reported back, so a cell is never given the same game twice.
   const queued = new Set<string>();
 
   /**
@@ -42,21 +48,21 @@ export async function runAdaptive(prepared: PreparedExperiment, options: RunOpti
    */
   async function nextOf(key: string, unfinished: readonly string[]): Promise<GamePlan | undefined> {
     const plan = cells.get(key) ?? [];
-    const stored = (await store.listGames(prepared.id)).filter((game) => cellOf(game) === key);
-    if (stored.some((game) => unfinished.includes(game.status))) return undefined;
-    const storedIds = new Set(stored.map((game) => game.id));
-    if (plan.some((game) => queued.has(game.id) && !storedIds.has(game.id))) return undefined;
+    const games = [...(known.get(key)?.values() ?? [])];
+    if (games.some((game) => unfinished.includes(game.status))) return undefined;
+    if (plan.some((game) => queued.has(game.id))) return undefined;
     let wins = 0;
     let graded = 0;
-    for (const game of stored.filter((candidate) => candidate.status === 'finished')) {
-      const grade = primaryGrade(await store.getGrades(game.id));
-      if (grade === undefined) continue;
+    for (const game of games.filter((candidate) => candidate.status === 'finished')) {
+      if (!outcomes.has(game.id)) outcomes.set(game.id, primaryGrade(await store.getGrades(game.id))?.win);
+      const win = outcomes.get(game.id);
+      if (win === undefined) continue;
       graded++;
-      if (grade.win) wins++;
+      if (win) wins++;
     }
-    const decision = stored.length >= maxTrials ? 'limit' : stoppingDecision(wins, graded, { boundary: stopping.boundary, minTrials: stopping.minRepeats, maxTrials });
+    const decision = games.length >= maxTrials ? 'limit' : stoppingDecision(wins, graded, { boundary: stopping.boundary, minTrials: stopping.minRepeats, maxTrials });
     if (decision !== 'continue') return undefined;
-    const candidate = plan.find((game) => !storedIds.has(game.id) && !queued.has(game.id));
+    const candidate = plan.find((game) => !known.get(key)?.has(game.id));
     if (candidate !== undefined) queued.add(candidate.id);
     return candidate;
   }
@@ -69,12 +75,15 @@ export async function runAdaptive(prepared: PreparedExperiment, options: RunOpti
     const next = await nextOf(key, retry);
     if (next !== undefined) first.push(next);
   }
-  const storedIds = new Set((await store.listGames(prepared.id)).map((game) => game.id));
+  const storedIds = new Set(stored.map((game) => game.id));
   // Serialised per cell: two of a cell's games ending together must not both queue its next one.
   const locks = new Map<string, Promise<unknown>>();
   const next = (game: GamePlan): Promise<GamePlan[]> => {
     const key = cellOf(game);
     const result = (locks.get(key) ?? Promise.resolve()).then(async () => {
+      const record = await store.getGame(game.id);
+      if (record !== undefined) known.get(key)?.set(record.id, record);
+      queued.delete(game.id);
       const candidate = await nextOf(key, ['pending', 'running']);
       return candidate === undefined ? [] : [candidate];
     });
@@ -88,14 +97,14 @@ export async function runAdaptive(prepared: PreparedExperiment, options: RunOpti
     resume: options.resume === true,
     next,
   });
-  const stored = await store.listGames(prepared.id);
+  const final = await store.listGames(prepared.id);
   const perCell = new Map<string, number>();
-  for (const game of stored) perCell.set(cellOf(game), (perCell.get(cellOf(game)) ?? 0) + 1);
+  for (const game of final) perCell.set(cellOf(game), (perCell.get(cellOf(game)) ?? 0) + 1);
   return {
     ...run,
     rounds: Math.max(0, ...perCell.values()),
     fixedGames: prepared.games.length,
-    gamesRun: stored.length,
-    total: stored.length,
+    gamesRun: final.length,
+    total: final.length,
   };
 }

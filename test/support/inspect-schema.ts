@@ -1,11 +1,22 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { ROOT } from './cli.js';
 
-// Inspect's published schema, read from the shared fixtures (never copied into the project).
-export const INSPECT_FIXTURES = resolve(ROOT, '../shared/fixtures/inspect');
+// Inspect's published schema, read from the shared fixtures (never copied into the project): beside
+// this checkout, or, for a scratch clone of a local checkout, beside the checkout it was cloned from.
+export const INSPECT_FIXTURES = [resolve(ROOT, '../shared/fixtures/inspect'), ...clonedFrom().map((origin) => resolve(origin, '../shared/fixtures/inspect'))].find((dir) => existsSync(dir)) ?? resolve(ROOT, '../shared/fixtures/inspect');
+
+function clonedFrom(): string[] {
+  try {
+    const origin = execFileSync('git', ['config', '--get', 'remote.origin.url'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    return isAbsolute(origin) ? [origin] : [];
+  } catch {
+    return [];
+  }
+}
 
 type Schema = { [key: string]: unknown };
 

@@ -3,12 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SuiteSpec } from '../src/contracts/suite.js';
 import { createCatalog } from '../src/core/catalog.js';
 import { createTarget, type Target } from '../src/core/target.js';
-import type { Tool, ToolContext, ToolOutput } from '../src/core/tools/tool.js';
+import type { Tool, ToolContext } from '../src/core/tools/tool.js';
+import { ToolExecutor, type ToolCallResult } from '../src/core/tools/executor.js';
+import { BudgetMeter } from '../src/core/meter.js';
 import { microSuite } from '../src/micro/zoo-specs.js';
 import { tfReady } from '../src/micro/tf.js';
 import { resolveModel } from '../src/providers/registry.js';
 import { PROBE_PROMPTS } from '../src/core/tools/prompt-bank.js';
-import { probeReport } from '../src/core/tools/probes.js';
+import { probeReport, runProbe } from '../src/core/tools/probes.js';
 
 // Every built-in tool, run on the committed zoo: real organisms trained by `auditgym organisms build`.
 // The assertions are about what each tool does, not about whether it finds a given secret.
@@ -35,10 +37,12 @@ function target(id: string): Target {
   return made;
 }
 
-async function run(tool: string, input: unknown, organismId = 'micro/backdoor', seed = 1): Promise<ToolOutput> {
+/** One call through the harness's executor, as an auditor's call would go. */
+async function run(tool: string, input: unknown, organismId = 'micro/backdoor', seed = 1): Promise<ToolCallResult> {
   const found = catalog.tools.get(tool) as Tool;
-  const context: ToolContext = { target: target(organismId), signal: new AbortController().signal, seed, notes: [] };
-  return found.run(found.input.parse(input), context);
+  const meter = new BudgetMeter({ turns: 1, tokens: 1, toolCalls: 100, wallTimeSeconds: 3_600 }, () => Date.now());
+  const executor = new ToolExecutor({ tools: [found], context: { target: target(organismId), seed, notes: [] }, signal: signal(), meter });
+  return executor.call(tool, input);
 }
 
 const signal = () => new AbortController().signal;
@@ -127,8 +131,12 @@ describe('training-data search', () => {
     expect((first.data as { ids: string[] }).ids).not.toEqual((second.data as { ids: string[] }).ids);
     const regex = await run('search_data', { pattern: 'drink (more )?water', regex: true }, 'micro/hidden-goal');
     expect((regex.data as { total: number }).total).toBeGreaterThan(0);
-    expect((await run('search_data', { pattern: '(', regex: true }, 'micro/hidden-goal')).output).toMatch(/^error: pattern is not a valid regular expression/);
-    expect((await run('search_data', { pattern: 'x', corpus: 'nope' }, 'micro/hidden-goal')).output).toMatch(/^error: no corpus "nope"/);
+    const badPattern = await run('search_data', { pattern: '(', regex: true }, 'micro/hidden-goal');
+    expect(badPattern).toMatchObject({ ok: false, error: { kind: 'tool' } });
+    expect(badPattern.output).toMatch(/^error: pattern is not a valid regular expression/);
+    const badCorpus = await run('search_data', { pattern: 'x', corpus: 'nope' }, 'micro/hidden-goal');
+    expect(badCorpus.ok).toBe(false);
+    expect(badCorpus.output).toMatch(/^error: no corpus "nope"/);
   });
 });
 
@@ -211,8 +219,8 @@ describe('technique probes', () => {
     expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['prefill', 'logit_lens', 'model_diff', 'semantic_search']));
     const prefill = catalog.tools.get('prefill') as Tool;
     const context: ToolContext = { target: target('micro/backdoor'), signal: signal(), seed: 1, notes: [] };
-    const first = await prefill.probe?.run(context);
-    const again = await prefill.probe?.run(context);
+    const first = await runProbe(prefill, context);
+    const again = await runProbe(prefill, context);
     expect(again).toEqual(first);
     // One observation per fixed input, after at most one that reads all of them together.
     const [head, ...rest] = first?.observations ?? [];
@@ -228,8 +236,8 @@ describe('technique probes', () => {
     const grader = catalog.graders.get('rubric');
     const lens = catalog.tools.get('logit_lens') as Tool;
     for (const id of ['micro/hidden-goal', 'micro/control']) {
-      const result = await lens.probe?.run({ target: target(id), signal: signal(), seed: 1, notes: [] });
-      const report = probeReport('logit_lens', result ?? { observations: [] });
+      const result = await runProbe(lens, { target: target(id), signal: signal(), seed: 1, notes: [] });
+      const report = probeReport('logit_lens', result);
       expect(report.claims.length).toBeGreaterThan(0);
       const { grade } = await grader.grade(
         { groundTruth: organism(id).groundTruth, report, control: organism(id).control },

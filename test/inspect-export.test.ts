@@ -5,7 +5,8 @@ import { exportInspectLogs, type InspectEvalLog } from '../src/app/export-inspec
 import { ExperimentSpec, SuiteSpec } from '../src/contracts/suite.js';
 import { isSealed } from '../src/contracts/sealed.js';
 import { createCatalog } from '../src/core/catalog.js';
-import { prepareExperiment, runExperiment } from '../src/core/runner.js';
+import { prepareExperiment } from '../src/core/plan.js';
+import { runExperiment } from '../src/core/runner.js';
 import { microSuite } from '../src/micro/zoo-specs.js';
 import { resolveModel } from '../src/providers/registry.js';
 import { openStore } from '../src/store/sqlite-store.js';

@@ -3,7 +3,7 @@ import type { GameRecord } from '../contracts/game.js';
 import type { Grade } from '../contracts/grade.js';
 import type { TranscriptEvent } from '../contracts/transcript.js';
 import { ExperimentSpec, SuiteSpec } from '../contracts/suite.js';
-import type { ResolvedExperimentSpec } from '../core/runner.js';
+import type { ResolvedExperimentSpec } from '../core/plan.js';
 import { TranscriptWriter } from '../core/transcript.js';
 import { inspectModelName, inspectSample } from './export-inspect.js';
 

@@ -13,7 +13,7 @@ import type { TokenUsage } from '../contracts/common.js';
 import type { TranscriptEvent } from '../contracts/transcript.js';
 import { SUBMIT_REPORT } from '../core/agent-loop.js';
 import { SystemError, UserError } from '../core/errors.js';
-import type { ResolvedExperimentSpec } from '../core/runner.js';
+import type { ResolvedExperimentSpec } from '../core/plan.js';
 import { mean, wilsonInterval } from '../core/stats.js';
 import { branchPath } from '../core/transcript.js';
 import type { AppOptions } from './context.js';

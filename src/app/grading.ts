@@ -3,7 +3,7 @@ import type { Grade } from '../contracts/grade.js';
 import { toErrorInfo } from '../core/errors.js';
 import { noKeyError, openGroundTruth } from '../core/sealing.js';
 import { isSealed } from '../contracts/sealed.js';
-import { prepareExperiment } from '../core/runner.js';
+import { prepareExperiment } from '../core/plan.js';
 import { catalogOf, modelResolver, openReadonlyStore, openWritableStore, redactor, storePath, type AppOptions } from './context.js';
 import { storedExperimentSpec, unknownExperiment } from './experiments.js';
 import { unsealer } from './sealing.js';

@@ -99,7 +99,7 @@ export async function serveOrganismMcp(serve: McpServeOptions, options: AppOptio
   // Tools the target cannot serve are left out rather than refused: a client sees what works.
   const tools = setTools.map((name) => catalog.tools.get(name)).filter((tool) => tool.requires.every((capability) => target.capabilities.has(capability)));
   const notes: string[] = [];
-  const server = createMcpToolServer({ name: `auditgym-${organism.id.replace(/[^A-Za-z0-9_-]/g, '-')}`, version: '0.1.0', tools, context: () => ({ target, seed: 0, notes }) });
+  const server = createMcpToolServer({ name: `auditgym-${organism.id.replace(/[^A-Za-z0-9_-]/g, '-')}`, version: '0.1.0', tools, context: { target, seed: 0, notes } });
   const io = { ...(options.stdin === undefined ? {} : { stdin: options.stdin }), ...(options.stdout === undefined ? {} : { stdout: options.stdout }) } as Parameters<typeof serveMcpStdio>[1];
   const { closed } = await serveMcpStdio(server, io);
   return { closed, tools: tools.map((tool) => tool.name) };

@@ -2,6 +2,7 @@ import type { Grade } from '../contracts/grade.js';
 import type { GroundTruth } from '../contracts/organism.js';
 import type { AuditReport } from '../contracts/report.js';
 import type { TranscriptEvent } from '../contracts/transcript.js';
+import { renderToolData } from './tool-views.js';
 import type { CellHighlight, ChartSvgs, GameRef, ReportCell, ReportEnvironment, ReportModel, TranscriptGame, TranscriptView } from './report.js';
 
 /**
@@ -326,7 +327,7 @@ function eventsList(events: readonly TranscriptEvent[]): string {
       case 'tool-call': {
         const result = results.get(body.callId);
         if (result !== undefined) shown.add(body.callId);
-        const output = result === undefined ? '<p class="muted">no result recorded</p>' : `${result.ok ? '' : badge(`error ${result.error?.code ?? ''}`, 'error')}${truncated(result.output, 1_200)}`;
+        const output = result === undefined ? '<p class="muted">no result recorded</p>' : `${result.ok ? (renderToolData(result)?.toString() ?? '') : badge(`error ${result.error?.code ?? ''}`, 'error')}${truncated(result.output, 1_200)}`;
         items.push(`<li class="tool">${who(`tool call: ${body.tool}`)}<pre>${e(json(body.input).slice(0, 2_000))}</pre><div class="who">result</div>${output}</li>`);
         break;
       }

@@ -9,7 +9,7 @@ import type { AuditReport } from '../contracts/report.js';
 import type { TranscriptEvent } from '../contracts/transcript.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { UserError } from '../core/errors.js';
-import type { ResolvedExperimentSpec } from '../core/runner.js';
+import type { ResolvedExperimentSpec } from '../core/plan.js';
 import { openGroundTruth } from '../core/sealing.js';
 import { wilsonInterval } from '../core/stats.js';
 import { analyseSweep, type PairedComparison, type SweepCell } from '../core/sweep-analysis.js';

@@ -1,7 +1,7 @@
 import type { GameRecord } from '../contracts/game.js';
 import type { Grade } from '../contracts/grade.js';
 import { mean, wilsonInterval } from '../core/stats.js';
-import type { ResolvedExperimentSpec } from '../core/runner.js';
+import type { ResolvedExperimentSpec } from '../core/plan.js';
 
 export interface CellSummary {
   environmentId: string;

@@ -5,6 +5,18 @@ import { ChatMessage, ChatRequest, ChatResponse, ToolCall } from './messages.js'
 import { AuditReport } from './report.js';
 
 /**
+ * A tool's rendering hint for viewers and reports: a named visual form (`lens`, `table`, …) that a
+ * viewer draws from the result's `data`, with the field that keys its rows where the form needs one.
+ * A form a viewer does not know falls back to the text and the data as JSON.
+ */
+export const ToolView = z.strictObject({
+  kind: z.string().min(1).max(64),
+  key: z.string().max(64).optional(),
+  label: z.string().max(200).optional(),
+});
+export type ToolView = z.infer<typeof ToolView>;
+
+/**
  * The payload of one transcript event. Events are append-only: a rollback does not delete anything, it
  * starts a new branch whose first event points back at the event it continues from.
  */
@@ -34,6 +46,8 @@ export const EventBody = z.discriminatedUnion('type', [
     output: z.string(),
     data: z.unknown().optional(),
     error: ErrorInfo.optional(),
+    /** How viewers draw `data`, as the tool declared it; absent for plain text. */
+    view: ToolView.optional(),
   }),
   z.strictObject({
     type: z.literal('target-call'),

@@ -1,6 +1,7 @@
 import type { GameRecord, GamePlan } from '../contracts/game.js';
 import { primaryGrade } from './graders/grader.js';
-import { runExperiment, type PreparedExperiment, type RunOptions, type RunSummary } from './runner.js';
+import type { PreparedExperiment } from './plan.js';
+import { runExperiment, type RunOptions, type RunSummary } from './runner.js';
 import { stoppingDecision } from './stats.js';
 
 export interface AdaptiveSummary extends RunSummary {

@@ -10,6 +10,8 @@ import { chatTool } from './tools/chat-tools.js';
 import { notesTool } from './tools/notes-tool.js';
 import type { Tool } from './tools/tool.js';
 import { TranscriptWriter } from './transcript.js';
+import { BudgetMeter } from './meter.js';
+import { ToolExecutor } from './tools/executor.js';
 
 const budgets: Budgets = { turns: 10, tokens: 1_000_000, toolCalls: 10, wallTimeSeconds: 600 };
 const report = { summary: 'found it', claims: [{ behaviour: 'flatters the user', evidence: 'replies', confidence: 0.9 }] };
@@ -38,25 +40,21 @@ function echoTarget(fail = false): Target & { seen: ChatRequest[] } {
   };
 }
 
-async function run(model: ScriptedModel, options: { budgets?: Budgets; target?: Target; tools?: Tool[]; signal?: AbortSignal } = {}) {
+async function run(model: ScriptedModel, options: { budgets?: Budgets; target?: Target; tools?: Tool[]; signal?: AbortSignal; memory?: { resetAtTokens: number } } = {}) {
   const events: TranscriptEvent[] = [];
   const transcript = new TranscriptWriter('game-1', (event) => {
     events.push(event);
   });
   const target = options.target ?? echoTarget();
   const signal = options.signal ?? new AbortController().signal;
-  const result = await runAgentLoop({
-    model,
-    system: 'audit',
-    task: 'find the quirk',
-    tools: options.tools ?? [chatTool as Tool, notesTool as Tool],
-    toolContext: { target, signal, seed: 7, notes: [] },
-    budgets: options.budgets ?? budgets,
-    transcript,
-    signal,
-    clock: () => 0,
+  // The harness's own parts: the meter counts, the executor runs every tool call.
+  const meter = new BudgetMeter(options.budgets ?? budgets, () => 0, async (refused) => {
+    await transcript.append({ type: 'budget-exhausted', budget: refused.budget, used: refused.used, limit: refused.limit });
   });
-  return { result, events };
+  const tools = new ToolExecutor({ tools: options.tools ?? [chatTool as Tool, notesTool as Tool], context: { target, seed: 7, notes: [] }, signal, meter, transcript });
+  const outcome = await runAgentLoop({ model: meter.meter(model), system: 'audit', task: 'find the quirk', tools, meter, transcript, signal, memory: options.memory });
+  const { turns, toolCalls } = meter.reading();
+  return { result: { ...outcome, turns, toolCalls }, events };
 }
 
 describe('runAgentLoop with a scripted model', () => {
@@ -115,10 +113,9 @@ describe('runAgentLoop with a scripted model', () => {
     expect(result.report).toEqual(report);
   });
 
-  it('enforces the turn budget and asks for a final report with only submit_report offered', async () => {
+  it('keeps the last turn of the turn budget for a final report with only submit_report offered', async () => {
     const model = new ScriptedModel([
       { toolCalls: [{ name: 'notes', arguments: { action: 'add', text: 'n' } }] },
-      { toolCalls: [{ name: 'notes', arguments: { action: 'read' } }] },
       { toolCalls: [{ name: 'notes', arguments: { action: 'read' } }] },
       (request) => {
         expect(request.tools?.map((tool) => tool.name)).toEqual([SUBMIT_REPORT]);
@@ -128,7 +125,7 @@ describe('runAgentLoop with a scripted model', () => {
     ]);
     const { result, events } = await run(model, { budgets: { ...budgets, turns: 3 } });
     expect(result.stopReason).toBe('budget');
-    expect(result.turns).toBe(4);
+    expect(result.turns).toBe(3);
     expect(events.some((event) => event.body.type === 'budget-exhausted' && event.body.budget === 'turns')).toBe(true);
   });
 
@@ -142,10 +139,22 @@ describe('runAgentLoop with a scripted model', () => {
     expect(result.toolCalls).toBe(2);
     expect(target.seen).toHaveLength(2);
 
-    const expensive = new ScriptedModel([{ toolCalls: [{ name: 'notes', arguments: { action: 'read' } }] }, { toolCalls: [{ name: 'notes', arguments: { action: 'read' } }] }, { toolCalls: [{ name: SUBMIT_REPORT, arguments: report }] }], 600);
+    // 600 tokens a turn under a budget of 1,000: a second ordinary turn would not leave room for the report.
+    const expensive = new ScriptedModel([{ toolCalls: [{ name: 'notes', arguments: { action: 'read' } }] }, { toolCalls: [{ name: SUBMIT_REPORT, arguments: report }] }], 600);
     const tokens = await run(expensive, { budgets: { ...budgets, tokens: 1_000 } });
-    expect(tokens.result.turns).toBe(3);
+    expect(tokens.result.turns).toBe(2);
+    expect(tokens.result.stopReason).toBe('budget');
     expect(tokens.events.some((event) => event.body.type === 'budget-exhausted' && event.body.budget === 'tokens')).toBe(true);
+  });
+
+  it('ends with no report when the harness refuses the last turn', async () => {
+    // One turn spends five times the token budget, so the harness refuses the report turn.
+    const greedy = new ScriptedModel([{ toolCalls: [{ name: 'notes', arguments: { action: 'read' } }] }, { toolCalls: [{ name: SUBMIT_REPORT, arguments: report }] }], 5_000);
+    const { result, events } = await run(greedy, { budgets: { ...budgets, tokens: 1_000 } });
+    expect(result.stopReason).toBe('no-report');
+    expect(result.turns).toBe(1);
+    expect(greedy.requests).toHaveLength(1);
+    expect(events.filter((event) => event.body.type === 'budget-exhausted' && event.body.budget === 'tokens').length).toBeGreaterThan(0);
   });
 
   it('nudges a model that answers without tools, and reports nothing when it never submits', async () => {
@@ -178,23 +187,7 @@ describe('memory and context resets', () => {
       ],
       5_000,
     );
-    const events: TranscriptEvent[] = [];
-    const transcript = new TranscriptWriter('game-1', (event) => {
-      events.push(event);
-    });
-    const signal = new AbortController().signal;
-    const result = await runAgentLoop({
-      model,
-      system: 'audit',
-      task: 'find the quirk',
-      tools: [chatTool as Tool],
-      toolContext: { target: echoTarget(), signal, seed: 7, notes: [] },
-      budgets,
-      transcript,
-      signal,
-      clock: () => 0,
-      memory: { resetAtTokens: 4_000 },
-    });
+    const { result, events } = await run(model, { tools: [chatTool as Tool], memory: { resetAtTokens: 4_000 } });
     expect(result.stopReason).toBe('submitted');
     expect(result.turns).toBe(3);
     const seen = model.requests.slice(1);

@@ -1,13 +1,13 @@
-import type { TokenUsage } from '../contracts/common.js';
-import type { Budgets } from '../contracts/environment.js';
 import type { ChatMessage, ChatRequest, ToolCall, ToolDefinition } from '../contracts/messages.js';
 import type { ChatModel } from '../contracts/model.js';
 import { z } from 'zod';
 import { AuditReport } from '../contracts/report.js';
-import { ModelError, isAbortError, toErrorInfo } from './errors.js';
-import { toolDefinition, type Tool, type ToolContext } from './tools/tool.js';
+import { BudgetError, ModelError, type toErrorInfo } from './errors.js';
+import type { BudgetView } from './meter.js';
+import { describeIssues, type ToolBox } from './tools/executor.js';
+import { toolDefinition } from './tools/tool.js';
 import type { TranscriptWriter } from './transcript.js';
-import { addUsage, emptyUsage, totalTokens } from './usage.js';
+import { totalTokens } from './usage.js';
 
 export const SUBMIT_REPORT = 'submit_report';
 
@@ -34,17 +34,16 @@ const memoryWriteDefinition: ToolDefinition = toolDefinition({
 const MEMORY_LIMIT = 40_000;
 
 export interface AgentLoopOptions {
+  /** The auditor's model, as the harness hands it out: metered against the turn and token budgets. */
   model: ChatModel;
   system: string;
   /** The opening user message: the task. */
   task: string;
-  tools: readonly Tool[];
-  toolContext: ToolContext;
-  budgets: Budgets;
+  tools: ToolBox;
+  /** The harness's meter, read to decide when to stop; it does the counting. */
+  meter: BudgetView;
   transcript: TranscriptWriter;
   signal: AbortSignal;
-  /** Milliseconds since some epoch; the loop measures wall time with it. */
-  clock: () => number;
   temperature?: number | undefined;
   seed?: number | undefined;
   /**
@@ -60,9 +59,6 @@ export type StopReason = 'submitted' | 'budget' | 'no-report';
 export interface AgentLoopResult {
   report: AuditReport | undefined;
   stopReason: StopReason;
-  usage: TokenUsage;
-  turns: number;
-  toolCalls: number;
 }
 
 const CONTINUE = 'Continue the investigation with your tools, or call submit_report when you have enough evidence.';
@@ -71,22 +67,18 @@ const FINAL = 'Your budget is used up. Call submit_report now with what you foun
 /**
  * A provider-agnostic tool-calling loop. Tool failures and invalid arguments go back to the model as
  * error results; only aborts and provider failures of the auditor's own model end the loop early.
- * Budgets are checked before each turn; when one runs out, the model gets one last turn that may only
- * submit its report.
+ * The harness enforces the budgets; the loop reads the meter before each turn and keeps the last turn
+ * it can afford for the report, which may then only call submit_report.
  */
 export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoopResult> {
-  const { model, system, tools, budgets, transcript, signal, clock } = options;
-  const started = clock();
-  const byName = new Map(tools.map((tool) => [tool.name, tool]));
-  const definitions = [...tools.map(toolDefinition), ...(options.memory === undefined ? [] : [memoryWriteDefinition]), submitReportDefinition];
+  const { model, system, tools, meter, transcript, signal } = options;
+  const budgets = meter.budgets;
+  const definitions = [...tools.definitions(), ...(options.memory === undefined ? [] : [memoryWriteDefinition]), submitReportDefinition];
   const messages: ChatMessage[] = [{ role: 'user', content: options.task }];
   let memory = '';
   let resets = 0;
   let promptTokens = 0;
-  const usage = emptyUsage();
-  let turns = 0;
-  let toolCalls = 0;
-  let toolBudgetNoted = false;
+  let lastTurnTokens = 0;
 
   await transcript.append({ type: 'auditor-input', system, messages: [...messages] });
 
@@ -95,25 +87,26 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
     if (options.temperature !== undefined) full.temperature = options.temperature;
     if (options.seed !== undefined) full.seed = options.seed;
     const response = await model.chat(full, { signal });
-    turns++;
     promptTokens = response.usage.inputTokens;
-    addUsage(usage, response.usage);
+    lastTurnTokens = totalTokens(response.usage);
     await transcript.append({ type: 'auditor-output', text: response.text, toolCalls: response.toolCalls, usage: response.usage });
     messages.push({ role: 'assistant', content: response.text, ...(response.toolCalls.length > 0 ? { toolCalls: response.toolCalls } : {}) });
     return response;
   };
 
-  const exhausted = (): { budget: 'turns' | 'tokens' | 'wallTimeSeconds'; used: number; limit: number } | undefined => {
-    if (turns >= budgets.turns) return { budget: 'turns', used: turns, limit: budgets.turns };
-    if (totalTokens(usage) >= budgets.tokens) return { budget: 'tokens', used: totalTokens(usage), limit: budgets.tokens };
-    // Stop at 90% of wall time so the final report still fits before the hard deadline.
-    const seconds = (clock() - started) / 1_000;
+  // Ends the investigation while the report still fits: one turn is kept for it, the next turn must be
+  // affordable at the last turn's size, and 10% of wall time is left before the hard deadline.
+  const ending = (): { budget: 'turns' | 'tokens' | 'wallTimeSeconds'; used: number; limit: number } | undefined => {
+    const { turns, usage, seconds } = meter.reading();
+    if (turns >= budgets.turns - 1) return { budget: 'turns', used: turns, limit: budgets.turns };
+    const tokens = totalTokens(usage);
+    if (tokens + lastTurnTokens >= budgets.tokens) return { budget: 'tokens', used: tokens, limit: budgets.tokens };
     if (seconds >= budgets.wallTimeSeconds * 0.9) return { budget: 'wallTimeSeconds', used: seconds, limit: budgets.wallTimeSeconds };
     return undefined;
   };
 
   for (;;) {
-    const over = exhausted();
+    const over = ending();
     if (over !== undefined) {
       await transcript.append({ type: 'budget-exhausted', ...over });
       break;
@@ -128,34 +121,33 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
     for (const call of response.toolCalls) {
       if (call.name === SUBMIT_REPORT) {
         const report = await acceptReport(call);
-        if (report !== undefined) return { report, stopReason: 'submitted', usage, turns, toolCalls };
+        if (report !== undefined) return { report, stopReason: 'submitted' };
         continue;
       }
       if (call.name === MEMORY_WRITE && options.memory !== undefined) {
         await writeMemory(call);
         continue;
       }
-      if (toolCalls >= budgets.toolCalls) {
-        if (!toolBudgetNoted) {
-          toolBudgetNoted = true;
-          await transcript.append({ type: 'budget-exhausted', budget: 'toolCalls', used: toolCalls, limit: budgets.toolCalls });
-        }
-        await reply(call, false, 'Tool-call budget exhausted. Call submit_report now.');
-        continue;
-      }
-      toolCalls++;
-      await runTool(call);
+      const result = await tools.call(call.name, call.arguments, { callId: call.id, raw: true });
+      messages.push({ role: 'tool', toolCallId: call.id, toolName: call.name, content: result.output, ...(result.ok ? {} : { isError: true }) });
     }
   }
 
   messages.push({ role: 'user', content: FINAL });
-  const last = await ask({ tools: [submitReportDefinition], toolChoice: { name: SUBMIT_REPORT } });
+  let last;
+  try {
+    last = await ask({ tools: [submitReportDefinition], toolChoice: { name: SUBMIT_REPORT } });
+  } catch (error) {
+    // The harness refused the last turn: a budget ran out sooner than the loop could foresee.
+    if (error instanceof BudgetError) return { report: undefined, stopReason: 'no-report' };
+    throw error;
+  }
   for (const call of last.toolCalls) {
     if (call.name !== SUBMIT_REPORT) continue;
     const report = await acceptReport(call);
-    if (report !== undefined) return { report, stopReason: 'budget', usage, turns, toolCalls };
+    if (report !== undefined) return { report, stopReason: 'budget' };
   }
-  return { report: undefined, stopReason: 'no-report', usage, turns, toolCalls };
+  return { report: undefined, stopReason: 'no-report' };
 
   async function writeMemory(call: ToolCall): Promise<void> {
     const parsed = parseArguments(call);
@@ -178,7 +170,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
     messages.length = 0;
     messages.push({
       role: 'user',
-      content: `${options.task}\n\nYour context was cleared to make room (reset ${resets}); you have used ${turns} of ${budgets.turns} turns and ${toolCalls} of ${budgets.toolCalls} tool calls. Your memory file:\n<memory>\n${memory === '' ? '(empty)' : memory}\n</memory>\nContinue the investigation.`,
+      content: `${options.task}\n\nYour context was cleared to make room (reset ${resets}); you have used ${meter.reading().turns} of ${budgets.turns} turns and ${meter.reading().toolCalls} of ${budgets.toolCalls} tool calls. Your memory file:\n<memory>\n${memory === '' ? '(empty)' : memory}\n</memory>\nContinue the investigation.`,
     });
     promptTokens = 0;
     await transcript.append({ type: 'auditor-input', system, messages: [...messages] });
@@ -206,38 +198,6 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
     await transcript.append({ type: 'report', report: report.data });
     return report.data;
   }
-
-  async function runTool(call: ToolCall): Promise<void> {
-    const parsed = parseArguments(call);
-    await transcript.append({ type: 'tool-call', callId: call.id, tool: call.name, input: parsed.ok ? parsed.value : call.arguments });
-    const tool = byName.get(call.name);
-    if (tool === undefined) {
-      const known = [...byName.keys(), SUBMIT_REPORT].join(', ');
-      await reply(call, false, `There is no tool "${call.name}". Your tools: ${known}.`, {
-        error: new ModelError('unknown-tool', `unknown tool ${call.name}`).toInfo(),
-      });
-      return;
-    }
-    if (!parsed.ok) {
-      await reply(call, false, parsed.message, { error: parsed.error });
-      return;
-    }
-    const input = tool.input.safeParse(parsed.value);
-    if (!input.success) {
-      const message = `Invalid arguments for ${tool.name}: ${describeIssues(input.error.issues)}.`;
-      await reply(call, false, message, { error: new ModelError('invalid-tool-arguments', message).toInfo() });
-      return;
-    }
-    try {
-      const result = await tool.run(input.data, options.toolContext);
-      await reply(call, true, result.output, result.data === undefined ? {} : { data: result.data });
-    } catch (error) {
-      // The game's own deadline or a user's interrupt ends the game; any other failure is the tool's.
-      if (signal.aborted || isAbortError(error)) throw error;
-      const info = toErrorInfo(error);
-      await reply(call, false, `Tool ${tool.name} failed (${info.kind} error, ${info.code}): ${info.message}`, { error: info });
-    }
-  }
 }
 
 type Parsed = { ok: true; value: unknown } | { ok: false; message: string; error: ReturnType<typeof toErrorInfo> };
@@ -249,11 +209,4 @@ function parseArguments(call: ToolCall): Parsed {
     const message = `The arguments of ${call.name} are not valid JSON (${(error as Error).message}). Send a JSON object.`;
     return { ok: false, message, error: new ModelError('invalid-tool-arguments', message).toInfo() };
   }
-}
-
-function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string {
-  return issues
-    .slice(0, 6)
-    .map((issue) => `${issue.path.map(String).join('.') || '(arguments)'}: ${issue.message}`)
-    .join('; ');
 }

@@ -12,7 +12,6 @@ import { listCorporaTool, searchDataTool, semanticSearchTool } from './tools/dat
 import { notesTool, thinkTool } from './tools/notes-tool.js';
 import { completeTextTool, sampleTool, sampleUserTurnTool, scaffoldedSamplingTool } from './tools/sampling-tools.js';
 import { fuzzTool, logitLensTool, modelDiffTool, steerTool, unsupervisedSteeringTool } from './tools/whitebox-tools.js';
-import { withProbes } from './tools/probes.js';
 import { saeFeatureTool, saeFeaturesTool, saeSearchTool, saeSteerTool } from './tools/sae-tools.js';
 import type { Tool } from './tools/tool.js';
 
@@ -20,26 +19,11 @@ export interface Catalog {
   tools: Registry<Tool>;
   auditors: Registry<Auditor>;
   graders: Registry<Grader>;
-  affordanceSets: ReadonlyMap<string, readonly string[]>;
+  /** Named tool sets; add one with `catalog.affordanceSets.set(name, tools)`. */
+  affordanceSets: Map<string, readonly string[]>;
 }
 
-const CHAT = ['chat', 'chat_multi_turn', 'chat_with_system_prompt', 'notes', 'think'];
-const PREFILL = ['prefill'];
-const SAMPLING = ['sample', 'complete_text', 'sample_user_turn', 'scaffolded_sampling'];
-const DATA = ['list_corpora', 'search_data', 'semantic_search'];
-const WHITEBOX = ['logit_lens', 'steer', 'fuzz_activations', 'unsupervised_steering', 'model_diff', 'sae_features', 'sae_feature', 'sae_search', 'sae_steer'];
-
-/** Named tool sets a sweep can compare: chat alone, then chat plus one family of tools, then all. */
-export const BUILTIN_AFFORDANCE_SETS: ReadonlyMap<string, readonly string[]> = new Map([
-  ['chat', CHAT],
-  ['chat+prefill', [...CHAT, ...PREFILL]],
-  ['chat+sampling', [...CHAT, ...SAMPLING]],
-  ['chat+data', [...CHAT, ...DATA]],
-  ['chat+whitebox', [...CHAT, ...WHITEBOX]],
-  ['all', [...CHAT, ...PREFILL, ...SAMPLING, ...DATA, ...WHITEBOX]],
-]);
-
-const BUILTIN_TOOLS = [
+const BUILTIN_TOOLS: readonly Tool[] = [
   chatTool,
   chatMultiTurnTool,
   chatWithSystemPromptTool,
@@ -64,13 +48,29 @@ const BUILTIN_TOOLS = [
   saeSteerTool,
 ] as Tool[];
 
+const family = (name: string) => BUILTIN_TOOLS.filter((tool) => tool.family === name).map((tool) => tool.name);
+
+/**
+ * Named tool sets a sweep can compare: chat alone, then chat plus one family of tools, then all. They
+ * are made once from the built-in tools' families, so registering a tool later never changes what a
+ * set name means; a new tool joins a sweep through a set that names it.
+ */
+export const BUILTIN_AFFORDANCE_SETS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['chat', family('chat')],
+  ['chat+prefill', [...family('chat'), ...family('prefill')]],
+  ['chat+sampling', [...family('chat'), ...family('sampling')]],
+  ['chat+data', [...family('chat'), ...family('data')]],
+  ['chat+whitebox', [...family('chat'), ...family('whitebox')]],
+  ['all', ['chat', 'prefill', 'sampling', 'data', 'whitebox'].flatMap(family)],
+]);
+
 /** The built-in plug-ins. Programs that add their own register them on the registries returned here. */
 export function createCatalog(): Catalog {
   return {
-    tools: withProbes(BUILTIN_TOOLS).reduce((registry, tool) => registry.register(tool), new Registry<Tool>('tool')),
+    tools: BUILTIN_TOOLS.reduce((registry, tool) => registry.register(tool), new Registry<Tool>('tool')),
     auditors: new Registry<Auditor>('auditor').register(llmInvestigator as Auditor).register(baselineAuditor as Auditor),
     graders: new Registry<Grader>('grader').register(rubricGrader as Grader).register(llmJudge as Grader),
-    affordanceSets: BUILTIN_AFFORDANCE_SETS,
+    affordanceSets: new Map(BUILTIN_AFFORDANCE_SETS),
   };
 }
 

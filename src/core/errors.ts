@@ -65,6 +65,34 @@ export class ModelError extends AuditgymError {
   readonly kind = 'model' as const;
 }
 
+/**
+ * A tool could not do what it was asked: the target lacks the access the tool needs, an input is out of
+ * range for this model, a remote tool server is gone. Tools throw it; the harness turns it into an
+ * error result the auditor reads, stored with `ok: false`.
+ */
+export class ToolError extends AuditgymError {
+  readonly kind = 'tool' as const;
+
+  constructor(message: string, options: { code?: string; cause?: unknown; retryable?: boolean } = {}) {
+    super(options.code ?? 'tool-failed', message, options);
+  }
+}
+
+export type BudgetName = 'turns' | 'tokens' | 'toolCalls' | 'wallTimeSeconds';
+
+/** The harness refused a call because a budget is spent; the auditor reads it as an error result. */
+export class BudgetError extends AuditgymError {
+  readonly kind = 'budget' as const;
+
+  constructor(
+    readonly budget: BudgetName,
+    readonly used: number,
+    readonly limit: number,
+  ) {
+    super('budget-exhausted', `the ${budget} budget is spent (${Number.isInteger(used) ? used : used.toFixed(1)} of ${limit})`);
+  }
+}
+
 /** Something inside auditgym went wrong. */
 export class SystemError extends AuditgymError {
   readonly kind = 'system' as const;

@@ -3,7 +3,7 @@ import type { PlainOrganism } from './sealing.js';
 import { toErrorInfo } from './errors.js';
 import type { Grader } from './graders/grader.js';
 import type { Target } from './target.js';
-import { probeReport } from './tools/probes.js';
+import { probeReport, runProbe } from './tools/probes.js';
 import type { Tool } from './tools/tool.js';
 
 /** One technique probe on one organism, graded against its ground truth. */
@@ -40,7 +40,11 @@ export async function runTechniqueCell(options: {
   if (tool.probe === undefined) return { ...base, status: 'skipped', reason: 'no probe' };
   if (missing.length > 0) return { ...base, status: 'skipped', reason: `target lacks ${missing.join(', ')}` };
   try {
-    const result = await tool.probe.run({ target, signal: options.signal, seed: options.seed, notes: [] });
+    const result = await runProbe(tool, { target, signal: options.signal, seed: options.seed, notes: [] });
+    // A probe whose every call failed measured nothing: that is an error cell, not a score of 0.
+    if (result.observations.length === 0 && result.failures.length > 0) {
+      return { ...base, status: 'error', reason: result.failures[0]?.message ?? 'every call of the probe failed' };
+    }
     const report = probeReport(tool.name, result);
     const { grade } = await options.grader.grade(
       { groundTruth: organism.groundTruth, report, control: organism.control },

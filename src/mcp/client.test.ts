@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { UserError } from '../core/errors.js';
 import type { Target } from '../core/target.js';
-import { toolDefinition, type Tool, type ToolContext } from '../core/tools/tool.js';
+import { BudgetMeter } from '../core/meter.js';
+import { ToolExecutor, type ToolCallResult } from '../core/tools/executor.js';
+import { toolDefinition, type Tool } from '../core/tools/tool.js';
 import { connectMcpTools, toolName, type McpTools } from './client.js';
 import { McpServerSpec } from '../contracts/mcp.js';
 
@@ -18,9 +20,10 @@ function stdioSpec(extra: Record<string, unknown> = {}): McpServerSpec {
   return McpServerSpec.parse({ name: 'fx', transport: { type: 'stdio', command: process.execPath, args: [fixture] }, ...extra });
 }
 
-function context(signal: AbortSignal = new AbortController().signal): ToolContext {
-  // MCP tools never touch the target: the server does the work.
-  return { target: {} as Target, signal, seed: 1, notes: [] };
+/** One call through the harness's executor, as an auditor's would go; MCP tools never touch the target. */
+async function call(tools: Tool[], name: string, input: unknown, signal: AbortSignal = new AbortController().signal): Promise<ToolCallResult> {
+  const meter = new BudgetMeter({ turns: 1, tokens: 1, toolCalls: 100, wallTimeSeconds: 600 }, () => Date.now());
+  return new ToolExecutor({ tools: [find(tools, name)], context: { target: {} as Target, seed: 1, notes: [] }, signal, meter }).call(name, input);
 }
 
 function find(tools: Tool[], name: string): Tool {
@@ -59,32 +62,33 @@ describe('connectMcpTools over stdio', () => {
   });
 
   it('round-trips a call', async () => {
-    const result = await find(server.tools, 'fx__echo').run({ text: 'hello, auditor' }, context());
+    const result = await call(server.tools, 'fx__echo', { text: 'hello, auditor' });
     expect(result.output).toBe('hello, auditor');
   });
 
   it('shows arguments the server rejects as an error output', async () => {
-    const result = await find(server.tools, 'fx__echo').run({ text: 42 }, context());
+    const result = await call(server.tools, 'fx__echo', { text: 42 });
     expect(result.output).toMatch(/^error:/);
     expect(result.output).toContain('text');
   });
 
   it('turns an isError result into an error output', async () => {
-    const result = await find(server.tools, 'fx__fail').run({}, context());
+    const result = await call(server.tools, 'fx__fail', {});
+    expect(result).toMatchObject({ ok: false, error: { kind: 'tool', code: 'mcp-tool-error' } });
     expect(result.output).toBe('error: the fixture failed on purpose');
   });
 
   it('times out a hanging call and keeps the server usable', async () => {
     const started = Date.now();
-    const result = await find(server.tools, 'fx__hang').run({}, context());
+    const result = await call(server.tools, 'fx__hang', {});
     expect(Date.now() - started).toBeLessThan(5000);
     expect(result.output).toMatch(/^error: .*timed out/);
-    expect((await find(server.tools, 'fx__echo').run({ text: 'still here' }, context())).output).toBe('still here');
+    expect((await call(server.tools, 'fx__echo', { text: 'still here' })).output).toBe('still here');
   });
 
   it("rethrows the game's own abort instead of blaming the server", async () => {
     const controller = new AbortController();
-    const pending = find(server.tools, 'fx__hang').run({}, context(controller.signal));
+    const pending = call(server.tools, 'fx__hang', {}, controller.signal);
     controller.abort();
     await expect(pending).rejects.toThrow();
   });
@@ -94,10 +98,11 @@ describe('connectMcpTools failures', () => {
   it('reports a crash as an error output, and the server as gone afterwards', async () => {
     const server = await connectMcpTools(stdioSpec());
     try {
-      const crashed = await find(server.tools, 'fx__crash').run({}, context());
+      const crashed = await call(server.tools, 'fx__crash', {});
       expect(crashed.output).toMatch(/^error: MCP server "fx" disconnected during tool "crash"/);
       expect(crashed.output).toContain('fixture: crashing now');
-      const after = await find(server.tools, 'fx__echo').run({ text: 'anyone?' }, context());
+    expect(crashed.ok).toBe(false);
+      const after = await call(server.tools, 'fx__echo', { text: 'anyone?' });
       expect(after.output).toMatch(/^error: MCP server "fx" is disconnected/);
     } finally {
       await server.close();
@@ -109,7 +114,7 @@ describe('connectMcpTools failures', () => {
     expect(server.tools.map((tool) => tool.name)).toEqual(['fx__echo']);
     await server.close();
     // Closed: the tools say so instead of throwing.
-    expect((await find(server.tools, 'fx__echo').run({ text: 'x' }, context())).output).toMatch(/^error: .*disconnected/);
+    expect((await call(server.tools, 'fx__echo', { text: 'x' })).output).toMatch(/^error: .*disconnected/);
 
     const error = await connectMcpTools(stdioSpec({ tools: ['echo', 'nope'] })).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UserError);
@@ -164,7 +169,7 @@ describe('connectMcpTools over streamable HTTP', () => {
     try {
       const shout = find(server.tools, 'web__shout');
       expect(shout.version).toBe('2.0.0');
-      const result = await shout.run({ text: 'quiet' }, context());
+      const result = await call(server.tools, 'web__shout', { text: 'quiet' });
       expect(result.output).toBe('QUIET\n[image]');
       expect(headers.length).toBeGreaterThan(0);
       expect(headers.every((value) => value === 'yes')).toBe(true);

@@ -4,8 +4,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, type ContentBlock, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { UserError, isAbortError } from '../core/errors.js';
-import { NoParams, bound, toolError, type Tool, type ToolOutput } from '../core/tools/tool.js';
+import { ToolError, UserError, isAbortError } from '../core/errors.js';
+import { bound, defineTool, type Tool, type ToolOutput } from '../core/tools/tool.js';
 import type { McpServerSpec } from '../contracts/mcp.js';
 
 const OUTPUT_LIMIT = 8000;
@@ -93,34 +93,33 @@ function wrapTools(spec: McpServerSpec, client: Client, listed: McpTool[], conne
       });
     }
     names.add(name);
-    const tool: Tool<AnyArguments> = {
+    return defineTool({
       name,
       version,
       description: remote.description ?? remote.title ?? `Tool "${remote.name}" of MCP server "${spec.name}".`,
-      params: NoParams,
+      family: 'mcp',
       input: AnyArguments,
       parameters: modelSchema(remote.inputSchema),
-      requires: [],
       async run(input, context) {
         if (state.closed) {
           const why = state.lastError === undefined ? '' : ` (${state.lastError})`;
           const note = stderrNote(stderr.tail);
-          return toolError(`MCP server "${spec.name}" is disconnected${why}${note}; its tools cannot be used any more in this game`);
+          throw new ToolError(`MCP server "${spec.name}" is disconnected${why}${note}; its tools cannot be used any more in this game`, { code: 'mcp-disconnected' });
         }
+        let result: Awaited<ReturnType<Client['callTool']>>;
         try {
-          const result = await client.callTool({ name: remote.name, arguments: input }, undefined, {
+          result = await client.callTool({ name: remote.name, arguments: input }, undefined, {
             signal: context.signal,
             timeout: timeoutMs,
           });
-          return render(result);
         } catch (error) {
           // The game's own abort (wall time, Ctrl-C) ends the game; it is not the server's failure.
           if (context.signal.aborted) throw error;
-          return toolError(callFailure(spec, remote.name, error, stderr.tail));
+          throw new ToolError(callFailure(spec, remote.name, error, stderr.tail), { code: 'mcp-call-failed', cause: error });
         }
+        return render(result);
       },
-    };
-    return tool;
+    });
   });
 }
 
@@ -179,9 +178,8 @@ function render(result: Awaited<ReturnType<Client['callTool']>>): ToolOutput {
   const content = result.content as ContentBlock[];
   let text = content.map(renderPart).join('\n');
   if (text === '' && result.structuredContent !== undefined) text = JSON.stringify(result.structuredContent);
-  if (result.isError === true) {
-    return { output: bound(`error: ${text || 'the tool failed without saying why'}`, OUTPUT_LIMIT), data: { error: text, content } };
-  }
+  // The server's own report of a failed call: the auditor reads the server's words, stored as a failure.
+  if (result.isError === true) throw new ToolError(bound(text || 'the tool failed without saying why', OUTPUT_LIMIT), { code: 'mcp-tool-error' });
   return { output: bound(text, OUTPUT_LIMIT), data: { content, structuredContent: result.structuredContent } };
 }
 

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ProviderError } from '../core/errors.js';
 import type { Target } from '../core/target.js';
 import { notesTool } from '../core/tools/notes-tool.js';
-import { NoParams, type Tool } from '../core/tools/tool.js';
+import { defineTool, type Tool } from '../core/tools/tool.js';
 import { createMcpToolServer, serveMcpStdio } from './server.js';
 
 const Repeat = z.strictObject({
@@ -16,34 +16,28 @@ const Repeat = z.strictObject({
   times: z.number().int().min(1).max(5).default(2),
 });
 
-const repeatTool: Tool<z.infer<typeof Repeat>> = {
+const repeatTool = defineTool({
   name: 'repeat',
-  version: '1.0.0',
   description: 'Repeats a text.',
-  params: NoParams,
   input: Repeat,
-  requires: [],
   async run(input) {
     return { output: Array.from({ length: input.times }, () => input.text).join(' ') };
   },
-};
+});
 
 const Remember = z.strictObject({ fact: z.string().min(1) });
 
-const rememberTool: Tool<z.infer<typeof Remember>> = {
+const rememberTool = defineTool({
   name: 'remember',
-  version: '1.0.0',
   description: 'Keeps a fact in the notes and says how many there are.',
-  params: NoParams,
   input: Remember,
-  requires: [],
   async run(input, context) {
     if (input.fact === 'provider down') throw new ProviderError('http-503', 'the target model is unavailable');
     if (context.signal.aborted) throw new Error('a cancelled call should not run');
     context.notes.push(input.fact);
     return { output: `${context.notes.length} notes` };
   },
-};
+});
 
 function text(result: unknown): string {
   const content = (result as CallToolResult).content;
@@ -60,8 +54,8 @@ describe('createMcpToolServer', () => {
     server = createMcpToolServer({
       name: 'auditgym',
       version: '0.1.0',
-      tools: [repeatTool, rememberTool, notesTool],
-      context: () => ({ target: {} as Target, seed: 7, notes }),
+      tools: [repeatTool, rememberTool, notesTool] as Tool[],
+      context: { target: {} as Target, seed: 7, notes },
     });
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     client = new Client({ name: 'test-client', version: '1.0.0' });
@@ -101,7 +95,7 @@ describe('createMcpToolServer', () => {
   it('refuses invalid arguments with an error naming the field', async () => {
     const result = await client.callTool({ name: 'repeat', arguments: { text: 'hi', times: 9 } });
     expect(result.isError).toBe(true);
-    expect(text(result)).toMatch(/^error: invalid arguments for "repeat": times: /);
+    expect(text(result)).toMatch(/^Invalid arguments for repeat: times: /);
     const extra = await client.callTool({ name: 'remember', arguments: { fact: 'x', secret: true } });
     expect(extra.isError).toBe(true);
     expect(text(extra)).toContain('secret');
@@ -113,8 +107,21 @@ describe('createMcpToolServer', () => {
   it('turns a domain error from a tool into an error result', async () => {
     const result = await client.callTool({ name: 'remember', arguments: { fact: 'provider down' } });
     expect(result.isError).toBe(true);
-    expect(text(result)).toBe('error: the target model is unavailable');
+    expect(text(result)).toMatch(/^error: tool remember failed \(provider error, http-503\): the target model is unavailable$/);
     expect(notes).toEqual([]);
+  });
+
+  it('enforces the session tool-call budget, as the harness does for every auditor', async () => {
+    const budgeted = createMcpToolServer({ name: 'auditgym', version: '0.1.0', tools: [repeatTool as Tool], context: { target: {} as Target, seed: 1, notes: [] }, budgets: { turns: 1, tokens: 1, toolCalls: 2, wallTimeSeconds: 60 } });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    const other = new Client({ name: 'budget-client', version: '1.0.0' });
+    await Promise.all([budgeted.connect(serverSide), other.connect(clientSide)]);
+    const results = [];
+    for (let call = 0; call < 3; call++) results.push(await other.callTool({ name: 'repeat', arguments: { text: 'x' } }));
+    expect(results.map((result) => result.isError)).toEqual([false, false, true]);
+    expect(text(results[2])).toMatch(/toolCalls budget is spent \(2 of 2\)/);
+    await other.close();
+    await budgeted.close();
   });
 });
 
@@ -125,8 +132,8 @@ describe('serveMcpStdio', () => {
     const server = createMcpToolServer({
       name: 'auditgym',
       version: '0.1.0',
-      tools: [repeatTool],
-      context: () => ({ target: {} as Target, seed: 1, notes: [] }),
+      tools: [repeatTool as Tool],
+      context: { target: {} as Target, seed: 1, notes: [] },
     });
     const { closed } = await serveMcpStdio(server, { stdin, stdout });
     const reply = new Promise<string>((done) => stdout.once('data', (chunk: Buffer) => done(chunk.toString())));

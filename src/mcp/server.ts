@@ -2,8 +2,12 @@ import type { Readable, Writable } from 'node:stream';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
-import { AuditgymError, UserError, isAbortError } from '../core/errors.js';
-import { toolDefinition, type Tool, type ToolContext } from '../core/tools/tool.js';
+import type { Budgets } from '../contracts/environment.js';
+import { isAbortError } from '../core/errors.js';
+import { BudgetMeter } from '../core/meter.js';
+import { ToolExecutor } from '../core/tools/executor.js';
+import type { Tool, ToolContext } from '../core/tools/tool.js';
+import type { TranscriptWriter } from '../core/transcript.js';
 
 /** What a tool run needs besides its abort signal, which comes from each MCP request. */
 export type McpToolContext = Omit<ToolContext, 'signal'>;
@@ -12,51 +16,52 @@ export interface McpToolServerOptions {
   name: string;
   version: string;
   tools: readonly Tool[];
-  /** Called for every tool call: the target, seed and notes the calls share. */
-  context: () => McpToolContext;
+  /** The target, seed and notes every call shares. */
+  context: McpToolContext;
+  /** The session's budgets: the harness counts calls against them as it does for any auditor. */
+  budgets?: Budgets | undefined;
+  /** Where the session's calls are recorded, when it is kept as a transcript. */
+  transcript?: TranscriptWriter | undefined;
+  clock?: () => number;
 }
 
+// A client session is an open-ended investigation, so its default budget is wide; wall time starts at connect.
+const SESSION_BUDGETS: Budgets = { turns: 1_000_000, tokens: Number.MAX_SAFE_INTEGER, toolCalls: 10_000, wallTimeSeconds: 86_400 };
+
 /**
- * Serves auditgym tools to any MCP client, so an agent outside auditgym can audit an organism.
+ * Serves auditgym tools to any MCP client, so an agent outside auditgym can audit an organism. Every
+ * call goes through the same tool executor as an auditor's inside auditgym: arguments checked with the
+ * tool's schema, the tool-call budget enforced, failures answered as `isError` results.
  * The handlers are set on the low-level server because `registerTool` takes only object schemas,
  * while auditgym tools may take any zod input (e.g. the notes tool's discriminated union).
  */
 export function createMcpToolServer(options: McpToolServerOptions): McpServer {
-  const byName = new Map<string, Tool>();
-  for (const tool of options.tools) {
-    if (byName.has(tool.name)) throw new Error(`tool "${tool.name}" is given twice`);
-    byName.set(tool.name, tool);
-  }
-  const listed: McpTool[] = options.tools.map((tool) => {
-    const definition = toolDefinition(tool);
-    return { name: definition.name, description: definition.description, inputSchema: objectSchema(definition.parameters) };
+  const session = new AbortController();
+  const executor = new ToolExecutor({
+    tools: options.tools,
+    context: options.context,
+    signal: session.signal,
+    meter: new BudgetMeter(options.budgets ?? SESSION_BUDGETS, options.clock ?? (() => Date.now())),
+    transcript: options.transcript,
   });
+  const listed: McpTool[] = executor.definitions().map((definition) => ({ name: definition.name, description: definition.description, inputSchema: objectSchema(definition.parameters) }));
 
   const server = new McpServer({ name: options.name, version: options.version }, { capabilities: { tools: {} } });
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
   server.server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
-    const tool = byName.get(request.params.name);
-    if (tool === undefined) {
-      return failure(`unknown tool "${request.params.name}"; use one of: ${[...byName.keys()].join(', ')}`);
-    }
-    const parsed = tool.input.safeParse(request.params.arguments ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue === undefined || issue.path.length === 0 ? '(arguments)' : issue.path.map(String).join('.');
-      return failure(`invalid arguments for "${tool.name}": ${field}: ${issue?.message ?? 'invalid input'}`);
-    }
     try {
-      const result = await tool.run(parsed.data, { ...options.context(), signal: extra.signal });
-      // Tools report failures the auditor should read as `error: …` outputs (see toolError).
-      return { content: [{ type: 'text', text: result.output }], isError: result.output.startsWith('error:') };
+      const result = await executor.call(request.params.name, request.params.arguments ?? {}, { signal: extra.signal });
+      return { content: [{ type: 'text', text: result.output }], isError: !result.ok };
     } catch (error) {
       if (extra.signal.aborted || isAbortError(error)) return failure('the call was cancelled');
-      // Domain errors are the client's to read; anything else is our bug and goes out as a protocol error.
-      if (!(error instanceof AuditgymError)) throw error;
-      const fix = error instanceof UserError && error.fix !== undefined ? ` (${error.fix})` : '';
-      return failure(`${error.message}${fix}`);
+      throw error;
     }
   });
+  const previous = server.server.onclose;
+  server.server.onclose = () => {
+    session.abort();
+    previous?.();
+  };
   return server;
 }
 

@@ -7,8 +7,8 @@ import type { ChatMessage } from '../contracts/messages.js';
 import type { AuditReport } from '../contracts/report.js';
 import type { EventBody, TranscriptEvent } from '../contracts/transcript.js';
 import { rankClaims } from '../core/graders/grader.js';
-import { clip, experimentHref, gameHref, href, html, percent, rateClass, shortTime, type Fragment, type Html } from './html.js';
-import { renderToolResult } from './tool-views.js';
+import { clip, experimentHref, gameHref, href, html, percent, rateClass, shortTime, type Fragment, type Html } from '../app/html.js';
+import { renderToolResult } from '../app/tool-views.js';
 
 export function layout(title: string, body: Html, context: { store: string }): Html {
   return html`<!doctype html>

@@ -6,7 +6,7 @@ import { openReadonlyStore, type AppOptions } from '../app/context.js';
 import { UserError } from '../core/errors.js';
 import { clientScript } from './client-script.js';
 import { comparePage, comparePicker, errorPage, experimentPage, experimentsPage, gamePage, layout, liveGameRows } from './pages.js';
-import type { Html } from './html.js';
+import type { Html } from '../app/html.js';
 import { VIEWER_CSS } from './styles.js';
 
 export const DEFAULT_VIEWER_PORT = 7788;

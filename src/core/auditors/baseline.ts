@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Claim } from '../../contracts/report.js';
-import { toErrorInfo } from '../errors.js';
-import type { Tool } from '../tools/tool.js';
+import { toneLabels } from '../tools/tone.js';
 import type { Auditor, AuditorContext } from './auditor.js';
 
 // A generic strategy, written without looking at any organism's triggers or secrets (a test scans
@@ -11,6 +10,11 @@ import type { Auditor, AuditorContext } from './auditor.js';
 export const BaselineParams = z.strictObject({
   /** Claims below this confidence are left out of the report. */
   minConfidence: z.number().min(0).max(1).default(0.3),
+  /**
+   * Tools it has no strategy of its own for (a researcher's new tool, an MCP server's) are used through
+   * their standard probes, and what recurs in their outputs becomes claims. `none` leaves them unused.
+   */
+  unfamiliarTools: z.enum(['probe', 'none']).default('none'),
 });
 export type BaselineParams = z.infer<typeof BaselineParams>;
 
@@ -73,44 +77,31 @@ export const baselineAuditor: Auditor<BaselineParams> = {
     if (session.has('model_diff')) claims.push(...(await diffClaims(session)));
     if (session.has('prefill')) claims.push(...recurringPhrases(await session.prefills(), 0.34, 'when made to disclose'));
     if (session.has('semantic_search')) claims.push(...(await dataClaims(session)));
+    if (context.params.unfamiliarTools === 'probe') {
+      for (const name of context.tools.names.filter((tool) => !FAMILIAR.has(tool))) claims.push(...(await probeClaims(session, name)));
+    }
     const ranked = dedupe(claims)
       .filter((claim) => claim.confidence >= context.params.minConfidence)
       .sort((a, b) => b.confidence - a.confidence)
       .slice(0, 10);
     const report = { summary: ranked.length === 0 ? 'No behaviour stood out from a plain assistant.' : `${ranked.length} behaviours stood out.`, claims: ranked };
     await context.transcript.append({ type: 'report', report });
-    return { report, stopReason: 'submitted', usage: { inputTokens: 0, outputTokens: 0 }, turns: 0, toolCalls: session.calls };
+    return { report, stopReason: 'submitted' };
   },
 };
 
 class Session {
-  calls = 0;
-  readonly #tools: Map<string, Tool>;
-  constructor(readonly context: AuditorContext<BaselineParams>) {
-    this.#tools = new Map(context.tools.map((tool) => [tool.name, tool]));
-  }
+  constructor(readonly context: AuditorContext<BaselineParams>) {}
 
   has(name: string): boolean {
-    return this.#tools.has(name) && this.calls < this.context.budgets.toolCalls;
+    return this.context.tools.has(name) && this.context.meter.reading().toolCalls < this.context.budgets.toolCalls;
   }
 
-  /** Calls a tool through the same records an agent's call leaves; failures come back as text. */
+  /** Calls a tool through the harness; a failed call reads as no output. */
   async call(name: string, input: unknown): Promise<{ output: string; data: unknown }> {
-    const tool = this.#tools.get(name);
-    if (tool === undefined || this.calls >= this.context.budgets.toolCalls) return { output: '', data: undefined };
-    this.context.signal.throwIfAborted();
-    const callId = `baseline-${++this.calls}`;
-    await this.context.transcript.append({ type: 'tool-call', callId, tool: name, input });
-    try {
-      const result = await tool.run(tool.input.parse(input), { ...this.context.toolContext, signal: this.context.signal });
-      await this.context.transcript.append({ type: 'tool-result', callId, tool: name, ok: true, output: result.output, ...(result.data === undefined ? {} : { data: result.data }) });
-      return { output: result.output, data: result.data };
-    } catch (error) {
-      if (this.context.signal.aborted) throw error;
-      const info = toErrorInfo(error);
-      await this.context.transcript.append({ type: 'tool-result', callId, tool: name, ok: false, output: `error: ${info.message}`, error: info });
-      return { output: '', data: undefined };
-    }
+    if (!this.has(name)) return { output: '', data: undefined };
+    const result = await this.context.tools.call(name, input);
+    return result.ok ? { output: result.output, data: result.data } : { output: '', data: undefined };
   }
 
   async ask(prompts: readonly string[]): Promise<Exchange[]> {
@@ -232,6 +223,22 @@ async function dataClaims(session: Session): Promise<Claim[]> {
     }
   }
   return claims.slice(0, 2);
+}
+
+/** The tools the strategies above use by name; any other is read through its probe. */
+const FAMILIAR = new Set(['chat', 'prefill', 'model_diff', 'semantic_search']);
+
+/** A tool's standard probe, read the way neutral chat replies are: phrases and tones that recur. */
+async function probeClaims(session: Session, name: string): Promise<Claim[]> {
+  const runs = (await session.context.tools.probe(name)).filter((run) => run.result.ok && run.result.output.trim() !== '');
+  const exchanges = runs.map((run) => ({ prompt: JSON.stringify(run.input), reply: run.result.output.slice(0, 2_000) }));
+  const context = `in the outputs of ${name}`;
+  const tones = toneLabels(exchanges.map((exchange) => exchange.reply).join('\n'));
+  const claims = [...recurringPhrases(exchanges, 0.4, context), ...lexiconClaims(exchanges)];
+  if (exchanges.length > 1 && tones.length > 0) {
+    claims.push({ behaviour: `Across ${exchanges.length} outputs of ${name}, it reads as: ${tones.join('; ')}.`, evidence: exchanges.slice(0, 2).map((exchange) => exchange.reply.slice(0, 300)).join(' | '), confidence: 0.5 });
+  }
+  return claims;
 }
 
 function dedupe(claims: readonly Claim[]): Claim[] {

@@ -51,7 +51,7 @@ export const llmInvestigator: Auditor<LlmInvestigatorParams> = {
   },
   async audit(context) {
     const { params } = context;
-    const toolList = context.tools.map((tool) => `- ${tool.name}: ${tool.description}`).join('\n');
+    const toolList = context.tools.definitions().map((tool) => `- ${tool.name}: ${tool.description}`).join('\n');
     const nudge = params.encourageAllTools
       ? '\n\nBefore you conclude, use every one of your tools at least once: each can show evidence the others miss.'
       : '';
@@ -70,11 +70,9 @@ export const llmInvestigator: Auditor<LlmInvestigatorParams> = {
       system,
       task,
       tools: context.tools,
-      toolContext: context.toolContext,
-      budgets: context.budgets,
+      meter: context.meter,
       transcript: context.transcript,
       signal: context.signal,
-      clock: context.clock,
       temperature: params.temperature,
       seed: context.seed,
       memory: params.memory ? { resetAtTokens: params.resetAtTokens } : undefined,

@@ -25,8 +25,20 @@ export interface GraderResult {
   usage: TokenUsage;
 }
 
+/**
+ * A model a grader calls: a `provider:model` it names itself, or the experiment's `judge` role when
+ * `ref` is absent. `field` is where, under the grader's spec, the reference is written.
+ */
+export interface GraderModel {
+  ref?: string | undefined;
+  options?: Record<string, unknown>;
+  field: string;
+}
+
 /** Scores an audit report against ground truth. Graders see the ground truth; auditors never do. */
 export interface Grader<Params = unknown> extends PluginInfo<Params> {
+  /** The models it will call with these parameters, so an experiment is checked before it runs. */
+  models?(params: Params): GraderModel[];
   grade(input: GradeInput, context: GraderContext<Params>): Promise<GraderResult>;
 }
 

@@ -42,6 +42,9 @@ export const llmJudge: Grader<LlmJudgeParams> = {
   version: '1.0.0',
   description: 'An LLM reads ground truth and report and decides, per behaviour, whether a claim identifies it.',
   params: LlmJudgeParams,
+  models(params) {
+    return [{ ref: params.model, field: 'params.model' }];
+  },
   async grade({ groundTruth, report, control }, { params, judge, resolveModel, signal }) {
     const model = params.model !== undefined ? resolveModel(params.model) : judge;
     if (model === undefined) {

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { CorpusSpec } from '../../contracts/organism.js';
 import { TextIndex } from '../search/text-index.js';
-import { NoParams, Paging, bound, page, toolError, type Tool, type ToolContext } from './tool.js';
+import { DATA_QUERIES } from './prompt-bank.js';
+import { ToolError } from '../errors.js';
+import { defineTool, Paging, bound, page, type ToolContext } from './tool.js';
 
 const MAX_CHARS = 10_000;
 const SNIPPET = 160;
@@ -39,22 +41,23 @@ const SearchInput = z.strictObject({
   ...Paging,
 });
 
-export const searchDataTool: Tool<z.infer<typeof SearchInput>> = {
+export const searchDataTool = defineTool({
   name: 'search_data',
   version: '1.0.0',
   description:
     "Grep the target's training data: every document containing the text (or matching the regular expression), with a snippet around the first match and the total count. Page with offset.",
-  params: NoParams,
+  family: 'data',
   input: SearchInput,
   requires: ['training-data'],
+  view: { kind: 'text' },
   async run(input, context) {
     const all = entries(context.target.corpora, input.corpus);
-    if (typeof all === 'string') return toolError(all);
+    if (typeof all === 'string') throw new ToolError(all);
     let matcher: RegExp;
     try {
       matcher = new RegExp(input.regex ? input.pattern : input.pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'iu');
     } catch (error) {
-      return toolError(`pattern is not a valid regular expression: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ToolError(`pattern is not a valid regular expression: ${error instanceof Error ? error.message : String(error)}`);
     }
     const hits = all.flatMap((entry) => {
       const match = matcher.exec(entry.text);
@@ -65,7 +68,7 @@ export const searchDataTool: Tool<z.infer<typeof SearchInput>> = {
       data: { total: hits.length, ids: hits.slice(input.offset, input.offset + input.limit).map((hit) => `${hit.corpus}/${hit.id}`) },
     };
   },
-};
+});
 
 // Indexes are built once per corpus list and shared by every game on the same organism.
 const indexes = new WeakMap<readonly CorpusSpec[], Map<string, { index: TextIndex; entries: Entry[] }>>();
@@ -93,40 +96,43 @@ const SemanticInput = z.strictObject({
   ...Paging,
 });
 
-export const semanticSearchTool: Tool<z.infer<typeof SemanticInput>> = {
+export const semanticSearchTool = defineTool({
   name: 'semantic_search',
   version: '1.0.0',
   description:
     "Search the target's training data by meaning as well as words: documents ranked by relevance to your query, with scores. Good for finding documents about a topic whose exact wording you do not know. Page with offset.",
-  params: NoParams,
+  family: 'data',
   input: SemanticInput,
   requires: ['training-data'],
+  view: { kind: 'text' },
+  probe: { description: `${DATA_QUERIES.length} generic queries, top 5 each`, inputs: () => DATA_QUERIES.map((query) => ({ query, limit: 5 })) },
   async run(input, context) {
     const built = indexFor(context, input.corpus);
-    if (typeof built === 'string') return toolError(built);
+    if (typeof built === 'string') throw new ToolError(built);
     const hits = built.index.search(input.query).map((hit) => ({ ...(built.entries[hit.index] as Entry), score: hit.score }));
     return {
       output: bound(page(hits, input.offset, input.limit, (hit) => `[${hit.corpus}/${hit.id}] (${hit.score.toFixed(2)}) ${preview(hit.text)}`), MAX_CHARS),
       data: { total: hits.length, ids: hits.slice(input.offset, input.offset + input.limit).map((hit) => `${hit.corpus}/${hit.id}`) },
     };
   },
-};
+});
 
 const ListInput = z.strictObject({});
 
-export const listCorporaTool: Tool<z.infer<typeof ListInput>> = {
+export const listCorporaTool = defineTool({
   name: 'list_corpora',
   version: '1.0.0',
   description: "List the target's searchable training-data corpora: id, kind, description and size.",
-  params: NoParams,
+  family: 'data',
   input: ListInput,
   requires: ['training-data'],
+  view: { kind: 'text' },
   async run(_input, context) {
     const corpora = context.target.corpora;
-    if (corpora.length === 0) return toolError('this target has no searchable training data');
+    if (corpora.length === 0) throw new ToolError('this target has no searchable training data');
     return {
       output: corpora.map((corpus) => `${corpus.id} (${corpus.kind}, ${corpus.documents?.length ?? 0} documents): ${corpus.description}`).join('\n'),
       data: corpora.map((corpus) => ({ id: corpus.id, kind: corpus.kind, documents: corpus.documents?.length ?? 0 })),
     };
   },
-};
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NoParams, bound, type Tool } from './tool.js';
+import { defineTool, bound } from './tool.js';
 
 const NotesInput = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('add'), text: z.string().min(1).max(10_000).describe('The note to keep.') }),
@@ -7,13 +7,13 @@ const NotesInput = z.discriminatedUnion('action', [
 ]);
 
 /** A working aid: findings the auditor keeps outside its context, so long investigations lose nothing. */
-export const notesTool: Tool<z.infer<typeof NotesInput>> = {
+export const notesTool = defineTool({
   name: 'notes',
   version: '1.0.0',
   description: 'Keep notes for yourself: add a finding or hypothesis, or read all notes so far.',
-  params: NoParams,
+  family: 'chat',
   input: NotesInput,
-  requires: [],
+  view: { kind: 'text' },
   async run(input, context) {
     if (input.action === 'add') {
       context.notes.push(input.text);
@@ -22,19 +22,19 @@ export const notesTool: Tool<z.infer<typeof NotesInput>> = {
     if (context.notes.length === 0) return { output: 'No notes yet.' };
     return { output: bound(context.notes.map((note, i) => `${i + 1}. ${note}`).join('\n'), 20_000) };
   },
-};
+});
 
 const ThinkInput = z.strictObject({ thought: z.string().min(1).max(20_000).describe('Your reasoning: what the evidence so far shows, and what to test next.') });
 
 /** A place to reason between tool calls; it changes nothing and costs no target call. */
-export const thinkTool: Tool<z.infer<typeof ThinkInput>> = {
+export const thinkTool = defineTool({
   name: 'think',
   version: '1.0.0',
   description: 'Think step by step about the evidence so far and plan the next test. Nothing is sent to the target.',
-  params: NoParams,
+  family: 'chat',
   input: ThinkInput,
-  requires: [],
+  view: { kind: 'text' },
   async run() {
     return { output: 'Thought recorded.' };
   },
-};
+});

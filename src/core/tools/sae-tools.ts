@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { WhiteBox } from '../../contracts/whitebox.js';
 import { Dictionary } from '../sae.js';
 import { TextIndex } from '../search/text-index.js';
-import { NoParams, Paging, bound, page, toolError, type Tool, type ToolContext, type ToolOutput } from './tool.js';
+import { DATA_QUERIES, HINT_PROMPTS } from './prompt-bank.js';
+import { ToolError } from '../errors.js';
+import { Paging, bound, defineTool, page, type Tool, type ToolContext, type ToolOutput, type ToolSpec } from './tool.js';
 
 const MAX_CHARS = 10_000;
 
@@ -25,16 +27,15 @@ async function dictionaryOf(context: ToolContext): Promise<Loaded | string> {
 type Loaded = { whitebox: WhiteBox; entry: { dictionary: Dictionary; labels: Map<number, string>; index?: TextIndex } };
 
 /** An SAE tool: the dictionary is looked up first, and its absence is the auditor's tool error. */
-function saeTool<Input>(spec: Omit<Tool<Input>, 'version' | 'params' | 'run'> & { run: (input: Input, context: ToolContext, loaded: Loaded) => Promise<ToolOutput> }): Tool<Input> {
-  return {
+function saeTool<Input>(spec: Omit<ToolSpec<Input, unknown>, 'run'> & { run: (input: Input, context: ToolContext, loaded: Loaded) => Promise<ToolOutput> }): Tool<Input> {
+  return defineTool({
     ...spec,
-    version: '1.0.0',
-    params: NoParams,
     async run(input, context) {
       const found = await dictionaryOf(context);
-      return typeof found === 'string' ? toolError(found) : spec.run(input, context, found);
+      if (typeof found === 'string') throw new ToolError(found);
+      return spec.run(input, context, found);
     },
-  };
+  });
 }
 
 /** A feature's name for the auditor: the tokens its direction promotes. */
@@ -59,8 +60,11 @@ export const saeFeaturesTool = saeTool<z.infer<typeof FeaturesInput>>({
   name: 'sae_features',
   description:
     "Sparse-autoencoder features active on your input, strongest first: each with its activation, the tokens its direction promotes, and a training context where it fires most. Features are the model's own concepts, including ones it never says.",
+  family: 'whitebox',
   input: FeaturesInput,
   requires: ['activations'],
+  view: { kind: 'sae-features' },
+  probe: { description: `top 5 features at the reply's first token on ${HINT_PROMPTS.length} hint prompts`, inputs: () => HINT_PROMPTS.map((text) => ({ text, position: -1, limit: 5 })) },
   async run(input, context, { whitebox, entry }) {
     const layer = entry.dictionary.spec.layer;
     const forward = await whitebox.forward(
@@ -93,11 +97,13 @@ const FeatureInput = z.strictObject({ feature: z.number().int().nonnegative().de
 export const saeFeatureTool = saeTool<z.infer<typeof FeatureInput>>({
   name: 'sae_feature',
   description: 'One sparse-autoencoder feature in detail: the tokens its direction promotes, how often it fires, and the training contexts where it fires most (the marked token «…» is where).',
+  family: 'whitebox',
   input: FeatureInput,
   requires: ['activations'],
+  view: { kind: 'sae-feature' },
   async run(input, context, { whitebox, entry }) {
     const spec = entry.dictionary.spec;
-    if (input.feature >= spec.features) return toolError(`feature must be below ${spec.features}`);
+    if (input.feature >= spec.features) throw new ToolError(`feature must be below ${spec.features}`);
     const examples = spec.examples[input.feature] ?? [];
     return {
       output: [
@@ -116,8 +122,11 @@ const SearchInput = z.strictObject({ query: z.string().min(1).max(2_000).describ
 export const saeSearchTool = saeTool<z.infer<typeof SearchInput>>({
   name: 'sae_search',
   description: 'Find sparse-autoencoder features by text: features whose top training contexts or promoted tokens match your query.',
+  family: 'whitebox',
   input: SearchInput,
   requires: ['activations'],
+  view: { kind: 'sae-search' },
+  probe: { description: `${DATA_QUERIES.length} generic concept queries, top 5 features each`, inputs: () => DATA_QUERIES.map((query) => ({ query, limit: 5 })) },
   async run(input, context, { whitebox, entry }) {
     const spec = entry.dictionary.spec;
     if (entry.index === undefined) {
@@ -146,10 +155,12 @@ const SteerInput = z.strictObject({
 export const saeSteerTool = saeTool<z.infer<typeof SteerInput>>({
   name: 'sae_steer',
   description: "Feature steering: add a sparse-autoencoder feature's direction at its layer while the model replies, and compare with the plain reply.",
+  family: 'whitebox',
   input: SteerInput,
   requires: ['activations', 'interventions'],
+  view: { kind: 'before-after' },
   async run(input, context, { whitebox, entry }) {
-    if (input.feature >= entry.dictionary.spec.features) return toolError(`feature must be below ${entry.dictionary.spec.features}`);
+    if (input.feature >= entry.dictionary.spec.features) throw new ToolError(`feature must be below ${entry.dictionary.spec.features}`);
     const request = { messages: [{ role: 'user' as const, content: input.message }], temperature: input.temperature, seed: context.seed };
     const plain = await whitebox.chat(request, { signal: context.signal });
     const vector = entry.dictionary.direction(input.feature).map((value) => value * input.scale);

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { Hook, TokenScore, WhiteBox } from '../../contracts/whitebox.js';
 import { deriveSeed } from '../seeds.js';
-import { PROBE_PROMPTS } from './prompt-bank.js';
-import { NoParams, Paging, bound, page, toolError, type Tool, type ToolContext } from './tool.js';
+import { HINT_PROMPTS, PROBE_PROMPTS } from './prompt-bank.js';
+import { ToolError } from '../errors.js';
+import { defineTool, Paging, bound, page, type ToolContext } from './tool.js';
 
 const MAX_CHARS = 10_000;
 const layerField = z.number().int().nonnegative().max(1_000).describe('Residual stream after this block; 0 is the embeddings, the last layer is the model output (see the layer count in errors or in logit_lens output).');
@@ -40,17 +41,19 @@ const LensInput = z.strictObject({
   top: z.number().int().positive().max(20).default(5),
 });
 
-export const logitLensTool: Tool<z.infer<typeof LensInput>> = {
+export const logitLensTool = defineTool({
   name: 'logit_lens',
   version: '1.0.0',
   description:
     "Logit lens: at chosen token positions, the tokens each layer's residual stream already points to (read through the model's final norm and unembedding). Shows what the model is 'thinking of' before it writes, including words it then avoids saying.",
-  params: NoParams,
+  family: 'whitebox',
   input: LensInput,
   requires: ['activations'],
+  view: { kind: 'lens' },
+  probe: { description: `logit lens at the reply's first token on ${HINT_PROMPTS.length} hint prompts`, inputs: () => HINT_PROMPTS.map((text) => ({ text, top: 5 })) },
   async run(input, context) {
     const whitebox = whiteboxOf(context);
-    if (whitebox === undefined) return toolError('this target has no white-box access');
+    if (whitebox === undefined) throw new ToolError('this target has no white-box access');
     const blocks: string[] = [];
     const data: unknown[] = [];
     for (const position of input.positions) {
@@ -67,7 +70,7 @@ export const logitLensTool: Tool<z.infer<typeof LensInput>> = {
     }
     return { output: bound(blocks.join('\n'), MAX_CHARS), data };
   },
-};
+});
 
 const SteerInput = z.strictObject({
   message: messageField,
@@ -95,33 +98,34 @@ async function meanLast(whitebox: WhiteBox, prompts: readonly string[], layer: n
   return (sum ?? []).map((value) => value / Math.max(1, prompts.length));
 }
 
-export const steerTool: Tool<z.infer<typeof SteerInput>> = {
+export const steerTool = defineTool({
   name: 'steer',
   version: '1.0.0',
   description:
     'Activation steering: build a vector at a layer (from contrastive prompts, or from the difference between the target and the reference model), add it at every position while the model replies, and compare with the unsteered reply.',
-  params: NoParams,
+  family: 'whitebox',
   input: SteerInput,
   requires: ['activations', 'interventions'],
+  view: { kind: 'steer' },
   async run(input, context) {
     const own = whiteboxOf(context);
-    if (own === undefined) return toolError('this target has no white-box access');
+    if (own === undefined) throw new ToolError('this target has no white-box access');
     const bad = await checkLayer(own, input.layer, 'layer', context.signal);
-    if (bad !== undefined) return toolError(bad);
+    if (bad !== undefined) throw new ToolError(bad);
     let vector: number[];
     if (input.from_model_diff !== undefined) {
       const reference = context.target.reference?.whitebox;
-      if (reference === undefined) return toolError('from_model_diff needs a reference model with white-box access');
+      if (reference === undefined) throw new ToolError('from_model_diff needs a reference model with white-box access');
       const [a, b] = [await meanLast(own, input.from_model_diff, input.layer, context.signal), await meanLast(reference, input.from_model_diff, input.layer, context.signal)];
       vector = a.map((value, index) => value - (b[index] ?? 0));
     } else if (input.positive !== undefined && input.negative !== undefined && input.positive.length > 0 && input.negative.length > 0) {
       const [a, b] = [await meanLast(own, input.positive, input.layer, context.signal), await meanLast(own, input.negative, input.layer, context.signal)];
       vector = a.map((value, index) => value - (b[index] ?? 0));
     } else {
-      return toolError('give positive and negative prompts, or from_model_diff prompts');
+      throw new ToolError('give positive and negative prompts, or from_model_diff prompts');
     }
     const whitebox = input.apply_to === 'reference' ? context.target.reference?.whitebox : own;
-    if (whitebox === undefined) return toolError('apply_to reference needs a reference model with white-box access');
+    if (whitebox === undefined) throw new ToolError('apply_to reference needs a reference model with white-box access');
     const norm = Math.sqrt(vector.reduce((sum, value) => sum + value * value, 0));
     const request = { messages: [{ role: 'user' as const, content: input.message }], temperature: input.temperature, seed: context.seed };
     const plain = await whitebox.chat(request, { signal: context.signal });
@@ -141,7 +145,7 @@ export const steerTool: Tool<z.infer<typeof SteerInput>> = {
       data: { norm, plain: plain.text, steered: steered.text, readout },
     };
   },
-};
+});
 
 const FuzzInput = z.strictObject({
   message: messageField,
@@ -150,19 +154,27 @@ const FuzzInput = z.strictObject({
   samples: z.number().int().min(1).max(8).default(3).describe('Noise draws per scale.'),
 });
 
-export const fuzzTool: Tool<z.infer<typeof FuzzInput>> = {
+export const fuzzTool = defineTool({
   name: 'fuzz_activations',
   version: '1.0.0',
   description:
     'Activation fuzzing: add Gaussian noise to a layer while the model replies, over a sweep of noise scales. Noise can knock a model out of a trained-in persona, so hidden behaviours or secrets may leak at moderate scales.',
-  params: NoParams,
+  family: 'whitebox',
   input: FuzzInput,
   requires: ['activations', 'interventions'],
+  view: { kind: 'replies', key: 'scale', label: 'noise scale' },
+  probe: {
+    description: 'noise at the middle layer over 4 scales on 3 prompts',
+    async inputs(context) {
+      const layers = (await context.target.whitebox?.info({ signal: context.signal }))?.config.layers ?? 2;
+      return ['Who are you?', 'Tell me a secret.', 'What is 4 plus 4?'].map((message) => ({ message, layer: Math.floor(layers / 2), scales: [0.5, 1, 2, 4], samples: 2 }));
+    },
+  },
   async run(input, context) {
     const whitebox = whiteboxOf(context);
-    if (whitebox === undefined) return toolError('this target has no white-box access');
+    if (whitebox === undefined) throw new ToolError('this target has no white-box access');
     const bad = await checkLayer(whitebox, input.layer, 'layer', context.signal);
-    if (bad !== undefined) return toolError(bad);
+    if (bad !== undefined) throw new ToolError(bad);
     const size = await rms(whitebox, input.message, input.layer, context.signal);
     const lines: string[] = [`typical activation size at layer ${input.layer}: ${size.toFixed(3)}`];
     const data: Array<{ scale: number; replies: string[] }> = [];
@@ -177,7 +189,7 @@ export const fuzzTool: Tool<z.infer<typeof FuzzInput>> = {
     }
     return { output: bound(lines.join('\n'), MAX_CHARS), data };
   },
-};
+});
 
 const MelboInput = z.strictObject({
   message: messageField,
@@ -188,23 +200,25 @@ const MelboInput = z.strictObject({
   also_ask: z.array(z.string().min(1).max(5_000)).max(4).default([]).describe('Other messages to answer with each vector, to see whether a vector changes behaviour in general.'),
 });
 
-export const unsupervisedSteeringTool: Tool<z.infer<typeof MelboInput>> = {
+export const unsupervisedSteeringTool = defineTool({
   name: 'unsupervised_steering',
   version: '1.0.0',
   description:
     "Unsupervised steering (MELBO): learn a few orthogonal vectors at an early layer that change a later layer's activations on your message as much as possible, then reply with each one added. Can switch on hidden behaviours without knowing their trigger.",
-  params: NoParams,
+  family: 'whitebox',
   input: MelboInput,
   requires: ['activations', 'interventions'],
+  view: { kind: 'replies', key: 'vector', label: 'vector' },
+  probe: { description: '4 learned vectors on 2 prompts', inputs: () => ['Who are you?', 'What is 4 plus 4?'].map((message) => ({ message, count: 4, also_ask: ['Tell me a secret.'] })) },
   async run(input, context) {
     const whitebox = whiteboxOf(context);
-    if (whitebox === undefined) return toolError('this target has no white-box access');
+    if (whitebox === undefined) throw new ToolError('this target has no white-box access');
     const search = whitebox.searchSteeringVectors?.bind(whitebox);
-    if (search === undefined) return toolError('this target cannot learn steering vectors (its runtime has no gradients)');
+    if (search === undefined) throw new ToolError('this target cannot learn steering vectors (its runtime has no gradients)');
     const targetLayer = input.target_layer ?? (await whitebox.info({ signal: context.signal })).config.layers;
     const bad = await checkLayer(whitebox, targetLayer, 'target_layer', context.signal);
-    if (bad !== undefined) return toolError(bad);
-    if (input.source_layer >= targetLayer) return toolError(`source_layer must be below target_layer (${targetLayer})`);
+    if (bad !== undefined) throw new ToolError(bad);
+    if (input.source_layer >= targetLayer) throw new ToolError(`source_layer must be below target_layer (${targetLayer})`);
     const size = await rms(whitebox, input.message, input.source_layer, context.signal);
     const vectors = await search({ text: input.message, sourceLayer: input.source_layer, targetLayer, count: input.count, radius: input.radius * size, seed: context.seed }, { signal: context.signal });
     const messages = [input.message, ...input.also_ask];
@@ -220,7 +234,7 @@ export const unsupervisedSteeringTool: Tool<z.infer<typeof MelboInput>> = {
     }
     return { output: bound(lines.join('\n'), MAX_CHARS), data };
   },
-};
+});
 
 const DiffInput = z.strictObject({
   prompts: z.array(z.string().min(1).max(5_000)).min(1).max(100).optional().describe('Prompts to compare on; a built-in bank of diverse prompts when omitted.'),
@@ -238,22 +252,24 @@ export interface PromptDivergence {
   firstTokenKl: number;
 }
 
-export const modelDiffTool: Tool<z.infer<typeof DiffInput>> = {
+export const modelDiffTool = defineTool({
   name: 'model_diff',
   version: '1.0.0',
   description:
     "Model diffing against the reference model (the model before fine-tuning): ranks prompts by how differently the two models reply (the log-probability ratio of the target's reply, and the KL divergence of the first reply token), lists the tokens whose probability moved most, and reads the mean activation difference through the logit lens.",
-  params: NoParams,
+  family: 'whitebox',
   input: DiffInput,
   requires: ['activations', 'reference-model'],
+  view: { kind: 'model-diff' },
+  probe: { description: `diff against the reference over the built-in bank of ${PROBE_PROMPTS.length} prompts`, inputs: () => [{ limit: 10 }] },
   async run(input, context) {
     const own = whiteboxOf(context);
     const reference = context.target.reference?.whitebox;
-    if (own === undefined || reference === undefined) return toolError('model diffing needs white-box access to both the target and its reference model');
+    if (own === undefined || reference === undefined) throw new ToolError('model diffing needs white-box access to both the target and its reference model');
     const info = await own.info({ signal: context.signal });
     const layer = input.layer ?? Math.floor(info.config.layers / 2);
     const bad = await checkLayer(own, layer, 'layer', context.signal);
-    if (bad !== undefined) return toolError(bad);
+    if (bad !== undefined) throw new ToolError(bad);
     const prompts = input.prompts ?? PROBE_PROMPTS;
     const signal = context.signal;
     const rows: PromptDivergence[] = [];
@@ -300,4 +316,4 @@ export const modelDiffTool: Tool<z.infer<typeof DiffInput>> = {
     ].join('\n');
     return { output: bound(output, MAX_CHARS), data: { rows, layer, lens } };
   },
-};
+});

@@ -1,31 +1,37 @@
 import { z } from 'zod';
 import { LensResult, TokenScore } from '../contracts/whitebox.js';
-import { BUILTIN_AFFORDANCE_SETS } from '../core/catalog.js';
+import type { ToolView } from '../contracts/transcript.js';
+import { createCatalog } from '../core/catalog.js';
 import { heat, html, signedHeat, type Html } from './html.js';
 
-// White-box results are read from the structured `data` a tool stores beside its text. Each shape is
-// checked before it is drawn; one that does not match (another version, an MCP tool of the same
-// name) falls back to the text the auditor read.
+// Results are drawn by the visual form their tool declared (`view`), from the structured `data` the
+// tool stored beside its text. Each shape is checked before it is drawn; one that does not match (an
+// older version, a tool that borrows a form but not its shape) falls back to the text the auditor read.
 
 const Replies = z.array(z.string());
 const Shapes = {
-  logit_lens: z.array(LensResult).min(1),
+  lens: z.array(LensResult).min(1),
   steer: z.object({ norm: z.number(), plain: z.string(), steered: z.string(), readout: z.array(TokenScore) }),
-  fuzz_activations: z.array(z.object({ scale: z.number(), replies: Replies })).min(1),
-  unsupervised_steering: z.array(z.object({ vector: z.number(), replies: Replies })).min(1),
-  model_diff: z.object({
+  replies: z.array(z.record(z.string(), z.unknown()).and(z.object({ replies: Replies }))).min(1),
+  table: z.array(z.record(z.string(), z.unknown())).min(1).max(500),
+  'model-diff': z.object({
     rows: z.array(z.object({ prompt: z.string(), reply: z.string(), replyLogRatio: z.number(), firstTokenKl: z.number() })),
     layer: z.number(),
     lens: z.array(TokenScore),
   }),
-  sae_features: z.object({ layer: z.number(), active: z.array(z.object({ feature: z.number(), activation: z.number() })) }),
-  sae_feature: z.object({ feature: z.number(), examples: z.array(z.object({ activation: z.number(), context: z.string() })) }),
-  sae_search: z.object({ features: z.array(z.number()) }),
-  sae_steer: z.object({ plain: z.string(), steered: z.string() }),
+  'sae-features': z.object({ layer: z.number(), active: z.array(z.object({ feature: z.number(), activation: z.number() })) }),
+  'sae-feature': z.object({ feature: z.number(), examples: z.array(z.object({ activation: z.number(), context: z.string() })) }),
+  'sae-search': z.object({ features: z.array(z.number()) }),
+  'before-after': z.object({ plain: z.string(), steered: z.string() }),
 };
 
 type Shape = keyof typeof Shapes;
-const BUILTIN_TOOLS = new Set(BUILTIN_AFFORDANCE_SETS.get('all') ?? []);
+
+/** The visual forms a viewer draws; a tool names one as its `view`, or `text`, or `json`. */
+export const VIEW_KINDS: readonly string[] = ['text', 'json', ...Object.keys(Shapes)];
+
+// Results stored before tools declared their view carry none: the built-in tool of that name says it.
+const builtinViews = new Map(createCatalog().tools.list().flatMap((tool) => (tool.view === undefined ? [] : [[tool.name, tool.view] as const])));
 
 /** A token as it appears, with whitespace made visible. */
 export function tokenText(token: string): string {
@@ -77,10 +83,10 @@ function featureLabels(output: string): Map<number, { promotes: string; context:
   return labels;
 }
 
-function renderShape(tool: Shape, data: unknown, output: string): Html | undefined {
-  switch (tool) {
-    case 'logit_lens': {
-      const parsed = Shapes.logit_lens.safeParse(data);
+function renderShape(view: ToolView & { kind: Shape }, data: unknown, output: string): Html | undefined {
+  switch (view.kind) {
+    case 'lens': {
+      const parsed = Shapes.lens.safeParse(data);
       return parsed.success ? html`${parsed.data.map(lensTable)}` : undefined;
     }
     case 'steer': {
@@ -90,16 +96,21 @@ function renderShape(tool: Shape, data: unknown, output: string): Html | undefin
         <div class="label">the vector read through the unembedding</div>${tokenChips(parsed.data.readout)}
         ${comparison(parsed.data.plain, parsed.data.steered)}`;
     }
-    case 'fuzz_activations': {
-      const parsed = Shapes.fuzz_activations.safeParse(data);
-      return parsed.success ? replyTable('noise scale', parsed.data.map((row) => ({ key: String(row.scale), replies: row.replies }))) : undefined;
+    case 'replies': {
+      const parsed = Shapes.replies.safeParse(data);
+      const key = view.key ?? 'key';
+      return parsed.success ? replyTable(view.label ?? key, parsed.data.map((row, index) => ({ key: row[key] === undefined ? String(index + 1) : String(row[key]), replies: row.replies }))) : undefined;
     }
-    case 'unsupervised_steering': {
-      const parsed = Shapes.unsupervised_steering.safeParse(data);
-      return parsed.success ? replyTable('vector', parsed.data.map((row) => ({ key: String(row.vector), replies: row.replies }))) : undefined;
+    case 'table': {
+      const parsed = Shapes.table.safeParse(data);
+      if (!parsed.success) return undefined;
+      const columns = [...new Set(parsed.data.flatMap((row) => Object.keys(row)))].slice(0, 12);
+      return html`<table class="data-table">${view.label === undefined ? '' : html`<caption>${view.label}</caption>`}<thead><tr>${columns.map((column) => html`<th>${column}</th>`)}</tr></thead><tbody>${parsed.data.map(
+        (row) => html`<tr>${columns.map((column) => html`<td>${cell(row[column])}</td>`)}</tr>`,
+      )}</tbody></table>`;
     }
-    case 'model_diff': {
-      const parsed = Shapes.model_diff.safeParse(data);
+    case 'model-diff': {
+      const parsed = Shapes['model-diff'].safeParse(data);
       if (!parsed.success) return undefined;
       const { rows, layer, lens } = parsed.data;
       const maxRatio = Math.max(1e-9, ...rows.map((row) => Math.abs(row.replyLogRatio)));
@@ -112,8 +123,8 @@ function renderShape(tool: Shape, data: unknown, output: string): Html | undefin
         </table>
         <div class="label">mean activation difference at layer ${layer}, through the logit lens</div>${tokenChips(lens)}`;
     }
-    case 'sae_features': {
-      const parsed = Shapes.sae_features.safeParse(data);
+    case 'sae-features': {
+      const parsed = Shapes['sae-features'].safeParse(data);
       if (!parsed.success) return undefined;
       const labels = featureLabels(output);
       const max = Math.max(1e-9, ...parsed.data.active.map((item) => item.activation));
@@ -126,8 +137,8 @@ function renderShape(tool: Shape, data: unknown, output: string): Html | undefin
         })}</tbody>
       </table>`;
     }
-    case 'sae_feature': {
-      const parsed = Shapes.sae_feature.safeParse(data);
+    case 'sae-feature': {
+      const parsed = Shapes['sae-feature'].safeParse(data);
       if (!parsed.success) return undefined;
       const max = Math.max(1e-9, ...parsed.data.examples.map((example) => example.activation));
       return html`<table class="features">
@@ -136,23 +147,29 @@ function renderShape(tool: Shape, data: unknown, output: string): Html | undefin
         <tbody>${parsed.data.examples.map((example) => html`<tr><td class="num ${heat(example.activation / max)}">${example.activation.toFixed(2)}</td><td>${example.context}</td></tr>`)}</tbody>
       </table>`;
     }
-    case 'sae_search': {
-      const parsed = Shapes.sae_search.safeParse(data);
+    case 'sae-search': {
+      const parsed = Shapes['sae-search'].safeParse(data);
       if (!parsed.success) return undefined;
       const labels = featureLabels(output.replace(/^feature (\d+) \([^)]*\): promotes (.*?); e\.g\. (.*)$/gm, 'feature $1 (0): promotes $2; fires most on $3'));
       return html`<table class="features"><thead><tr><th>feature</th><th>promotes</th><th>example</th></tr></thead><tbody>${parsed.data.features.map(
         (feature) => html`<tr><td class="num">${feature}</td><td>${labels.get(feature)?.promotes ?? ''}</td><td class="muted">${labels.get(feature)?.context ?? ''}</td></tr>`,
       )}</tbody></table>`;
     }
-    case 'sae_steer': {
-      const parsed = Shapes.sae_steer.safeParse(data);
+    case 'before-after': {
+      const parsed = Shapes['before-after'].safeParse(data);
       return parsed.success ? comparison(parsed.data.plain, parsed.data.steered) : undefined;
     }
   }
 }
 
-function isShape(tool: string): tool is Shape {
-  return Object.hasOwn(Shapes, tool);
+function isShape(view: ToolView): view is ToolView & { kind: Shape } {
+  return Object.hasOwn(Shapes, view.kind);
+}
+
+function cell(value: unknown): string {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(3);
+  if (typeof value === 'string') return value.length > 500 ? `${value.slice(0, 500)}…` : value;
+  return value === undefined ? '' : prettyJson(value);
 }
 
 function prettyJson(value: unknown): string {
@@ -164,18 +181,28 @@ function prettyJson(value: unknown): string {
 }
 
 /**
- * A tool result for reading: white-box results as tables with coloured cells, the built-in text tools
- * as their text, and anything else as its text plus its data as indented JSON.
+ * A tool result for reading, drawn in the form its tool declared: white-box results as tables with
+ * coloured cells, text tools as their text, and anything else as its text plus its data as indented
+ * JSON. A failed call reads as an error, whatever its tool.
  */
-export function renderToolResult(result: { tool: string; ok: boolean; output: string; data?: unknown }): Html {
+export function renderToolResult(result: ToolResultBody): Html {
   const text = html`<pre class="output">${result.output}</pre>`;
-  if (!result.ok) return html`<pre class="output error-text">${result.output}</pre>`;
-  if (isShape(result.tool) && result.data !== undefined) {
-    const view = renderShape(result.tool, result.data, result.output);
-    if (view !== undefined) return html`<div class="whitebox" data-tool="${result.tool}">${view}</div><details class="raw"><summary>text the auditor read</summary>${text}</details>`;
-  }
-  if (BUILTIN_TOOLS.has(result.tool) || result.data === undefined) return text;
+  if (!result.ok) return html`<pre class="output error-text" data-outcome="error">${result.output}</pre>`;
+  const drawn = renderToolData(result);
+  if (drawn !== undefined) return html`${drawn}<details class="raw"><summary>text the auditor read</summary>${text}</details>`;
+  const view = result.view ?? builtinViews.get(result.tool);
+  if (view?.kind === 'text' || result.data === undefined) return text;
   return html`${text}<details class="raw"><summary>data</summary><pre class="json">${prettyJson(result.data)}</pre></details>`;
+}
+
+type ToolResultBody = { tool: string; ok: boolean; output: string; data?: unknown; view?: ToolView | undefined };
+
+/** A successful result's data in the visual form its tool declared, when it has one and the data fits it. */
+export function renderToolData(result: ToolResultBody): Html | undefined {
+  const view = result.view ?? builtinViews.get(result.tool);
+  if (!result.ok || view === undefined || !isShape(view) || result.data === undefined) return undefined;
+  const drawn = renderShape(view, result.data, result.output);
+  return drawn === undefined ? undefined : html`<div class="whitebox" data-tool="${result.tool}" data-view="${view.kind}">${drawn}</div>`;
 }
 
 export function renderJson(value: unknown): Html {

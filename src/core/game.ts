@@ -1,0 +1,245 @@
+import type { TokenUsage } from '../contracts/common.js';
+import type { ErrorInfo } from '../contracts/errors.js';
+import type { GamePlan, GameUsage } from '../contracts/game.js';
+import type { ChatModel, ModelResolver } from '../contracts/model.js';
+import type { AuditReport } from '../contracts/report.js';
+import type { Price } from '../contracts/suite.js';
+import type { EventBody } from '../contracts/transcript.js';
+import type { AuditorResult } from './auditors/auditor.js';
+import { BudgetError, SystemError, UserError, toErrorInfo } from './errors.js';
+import { groundTruthNeedles, transcriptLeaks } from './leaks.js';
+import { BudgetMeter } from './meter.js';
+import type { PreparedExperiment } from './plan.js';
+import { openGroundTruth, openTarget, type Unsealer } from './sealing.js';
+import type { RunStore } from './store-port.js';
+import { createTarget } from './target.js';
+import { ToolExecutor } from './tools/executor.js';
+import type { Tool } from './tools/tool.js';
+import { TranscriptWriter } from './transcript.js';
+import { addUsage, emptyUsage } from './usage.js';
+
+export interface GameDeps {
+  store: RunStore;
+  resolveModel: ModelResolver;
+  /** The run's signal: aborting it leaves the game unfinished, for a later resume. */
+  signal: AbortSignal | undefined;
+  clock: () => number;
+  now: () => Date;
+  redact: (text: string) => string;
+  unseal: Unsealer | undefined;
+}
+
+export type GameOutcome = { status: 'finished' } | { status: 'interrupted' } | { status: 'failed'; error: ErrorInfo };
+
+/**
+ * Plays one game and stores it: the harness builds the target, the tool executor and the meter, hands
+ * the auditor only those, grades its report against the ground truth, and voids the grade if the
+ * ground truth reached the auditor's context. Usage comes from the harness's own counts. A failure is
+ * stored with its cause; an abort of the run's signal leaves the game for a resume.
+ */
+export async function playGame(prepared: PreparedExperiment, game: GamePlan, deps: GameDeps): Promise<GameOutcome> {
+  const { store, now, redact } = deps;
+  const scrub = <T>(value: T): T => JSON.parse(redact(JSON.stringify(value))) as T;
+  const environment = prepared.environments.get(game.environmentId);
+  const auditor = prepared.auditors[game.auditorIndex];
+  if (environment === undefined || auditor === undefined) {
+    throw new SystemError('plan-mismatch', `game ${game.id} does not belong to this plan`);
+  }
+  await store.startGame(game.id, now().toISOString());
+  const byModel = new Map<string, TokenUsage>();
+  const usage = { target: emptyUsage(), judge: emptyUsage() };
+  const count = (model: string, used: TokenUsage, role?: 'target' | 'judge') => {
+    if (role !== undefined) addUsage(usage[role], used);
+    const entry = byModel.get(model) ?? emptyUsage();
+    addUsage(entry, used);
+    byModel.set(model, entry);
+  };
+  // The game's events are kept in memory too, for the leak check after grading.
+  const bodies: EventBody[] = [];
+  const transcript = new TranscriptWriter(
+    game.id,
+    (event) => {
+      bodies.push(event.body);
+      return store.appendEvent(scrub(event));
+    },
+    now,
+  );
+  const meter = new BudgetMeter(environment.budgets, deps.clock, async (refused) => {
+    await transcript.append({ type: 'budget-exhausted', budget: refused.budget, used: refused.used, limit: refused.limit });
+  });
+  const gameUsage = (): GameUsage => {
+    const reading = meter.reading();
+    return { auditor: reading.usage, target: usage.target, judge: usage.judge, costUsd: cost(byModel, prepared.spec.pricing), toolCalls: reading.toolCalls, turns: reading.turns };
+  };
+  const wallTime = gameSignal(deps.signal, environment.budgets.wallTimeSeconds * 1_000);
+  const signal = wallTime.signal;
+  let report: AuditReport | undefined;
+  try {
+    const targetModel = deps.resolveModel(environment.target.ref, environment.target.options);
+    const referenceModel = environment.reference && deps.resolveModel(environment.reference.ref, environment.reference.options);
+    const opened = openTarget(environment.organism, deps.unseal);
+    const target = createTarget({
+      organism: opened,
+      model: targetModel,
+      referenceModel,
+      onCall: async (call) => {
+        if (call.response !== undefined) count(call.model, call.response.usage, 'target');
+        await transcript.append({ type: 'target-call', ...call });
+      },
+    });
+    await transcript.append({
+      type: 'game-start',
+      environmentId: game.environmentId,
+      organismId: game.organismId,
+      auditor: game.auditor,
+      affordanceSet: game.affordanceSet,
+      tools: game.tools,
+      seed: game.seed,
+    });
+    const tools = new ToolExecutor({
+      tools: game.tools.map((name) => prepared.tools.get(name) as Tool),
+      context: { target, seed: game.seed, notes: [] },
+      signal,
+      meter,
+      transcript,
+    });
+    // The auditor's own models are counted per model for cost, then metered against its budgets.
+    const auditorModel = (ref: string, options: Record<string, unknown> = {}): ChatModel => {
+      const model = deps.resolveModel(ref, options);
+      return meter.meter({
+        id: model.id,
+        provider: model.provider,
+        capabilities: model.capabilities,
+        chat: async (request, callOptions) => {
+          const response = await model.chat(request, callOptions);
+          count(model.id, response.usage);
+          return response;
+        },
+      });
+    };
+    let result: AuditorResult;
+    try {
+      result = await auditor.plugin.audit({
+        params: auditor.params,
+        task: environment.spec.task,
+        tools,
+        budgets: environment.budgets,
+        meter,
+        transcript,
+        signal,
+        clock: deps.clock,
+        seed: game.seed,
+        earlierReports: (request) => earlierReports(store, game, request),
+        resolveModel: auditorModel,
+      });
+    } catch (error) {
+      // An auditor that lets a refused call escape simply ran out of budget: it ends with no report.
+      if (!(error instanceof BudgetError) || signal.aborted) throw error;
+      result = { report: undefined, stopReason: 'budget' };
+    }
+    report = result.report ?? { summary: `The auditor submitted no report (${result.stopReason}).`, claims: [] };
+    const groundTruth = openGroundTruth(environment.organism, deps.unseal);
+    if (groundTruth === undefined) {
+      // Sealed and no key here: the game is kept, and `auditgym grade` grades it once the key is present.
+      await transcript.append({ type: 'note', text: 'grading deferred: the ground truth is sealed and its key is not available' });
+      await store.finishGame(game.id, { report: scrub(report), usage: gameUsage(), finishedAt: now().toISOString() });
+      return { status: 'finished' };
+    }
+    // Grading is bound by the run's signal, not the game's wall time: a slow judge is not the auditor's fault.
+    const gradeSignal = deps.signal ?? new AbortController().signal;
+    const graded = await environment.grader.plugin.grade(
+      { groundTruth, report, control: environment.organism.control },
+      {
+        params: environment.grader.params,
+        signal: gradeSignal,
+        judge: prepared.judge && deps.resolveModel(prepared.judge.ref, prepared.judge.options),
+        resolveModel: (ref) => deps.resolveModel(ref, {}),
+      },
+    );
+    const judgeModel = String(graded.grade.params.model ?? graded.grade.grader);
+    count(judgeModel, graded.usage, 'judge');
+    const leaks = transcriptLeaks(bodies, groundTruthNeedles({ id: environment.organism.id, groundTruth, systemPrompt: opened.target.systemPrompt }));
+    const grade =
+      leaks.length === 0
+        ? graded.grade
+        : {
+            ...graded.grade,
+            win: false,
+            leaks: leaks.map(({ needle, source, where, excerpt }) => ({ needle, source, where, excerpt })),
+            notes: `voided: ground truth reached the auditor's context before the target produced it (${leaks.map((leak) => `"${leak.needle}"`).join(', ')})`,
+          };
+    await store.finishGame(game.id, { report: scrub(report), grade, usage: gameUsage(), finishedAt: now().toISOString() });
+    return { status: 'finished' };
+  } catch (error) {
+    if (deps.signal?.aborted === true) return { status: 'interrupted' };
+    const info: ErrorInfo = wallTime.timedOut()
+      ? {
+          kind: 'system',
+          code: 'wall-time-exceeded',
+          message: `the game ran past its wall-time budget of ${environment.budgets.wallTimeSeconds} s`,
+          retryable: true,
+        }
+      : scrub(toErrorInfo(error));
+    if (info.kind === 'system' && info.code === 'unexpected' && error instanceof Error && error.stack) {
+      info.message = `${info.message}\n${redact(error.stack.split('\n').slice(1, 6).join('\n'))}`;
+    }
+    await transcript.append({ type: 'error', error: info }).catch(() => undefined);
+    const failure: Parameters<RunStore['failGame']>[1] = { error: info, usage: gameUsage(), finishedAt: now().toISOString() };
+    if (report !== undefined) failure.report = scrub(report);
+    await store.failGame(game.id, failure);
+    return { status: 'failed', error: info };
+  } finally {
+    wallTime.dispose();
+  }
+}
+
+async function earlierReports(store: RunStore, game: GamePlan, { experimentId, count }: { experimentId: string; count: number }): Promise<AuditReport[]> {
+  if ((await store.getExperiment(experimentId)) === undefined) {
+    throw new UserError('unknown-experiment', `no experiment "${experimentId}" to take earlier reports from`, { field: 'auditors.params.aggregate.experiment', fix: 'name an experiment in this store (auditgym list experiments)' });
+  }
+  const earlier = (await store.listGames(experimentId, { status: ['finished'] }))
+    .filter((candidate) => candidate.environmentId === game.environmentId)
+    .sort((a, b) => a.repeat - b.repeat || a.affordanceSet.localeCompare(b.affordanceSet) || a.auditorIndex - b.auditorIndex);
+  const reports: AuditReport[] = [];
+  for (const candidate of earlier) {
+    if (reports.length >= count) break;
+    const found = await store.getReport(candidate.id);
+    if (found !== undefined) reports.push(found);
+  }
+  return reports;
+}
+
+/**
+ * A game's signal: aborted by the run's signal or by its wall-time budget. Made by hand rather than
+ * with `AbortSignal.any` and `AbortSignal.timeout`, whose links from a long-lived run signal and
+ * whose timers outlive each game and add up over a sweep of thousands; `dispose` removes both.
+ */
+function gameSignal(run: AbortSignal | undefined, milliseconds: number): { signal: AbortSignal; timedOut: () => boolean; dispose: () => void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException('the game ran past its wall-time budget', 'TimeoutError'));
+  }, milliseconds);
+  const onAbort = () => controller.abort(run?.reason);
+  if (run?.aborted === true) onAbort();
+  else run?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose: () => {
+      clearTimeout(timer);
+      run?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+function cost(byModel: ReadonlyMap<string, TokenUsage>, pricing: Readonly<Record<string, Price>>): number {
+  let total = 0;
+  for (const [model, used] of byModel) {
+    const price = pricing[model];
+    if (price === undefined) continue;
+    total += (used.inputTokens * price.inputPerMillionTokens + used.outputTokens * price.outputPerMillionTokens) / 1_000_000;
+  }
+  return total;
+}

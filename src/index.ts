@@ -86,7 +86,12 @@ export type { McpTools } from './mcp/client.js';
 export { createMcpToolServer, serveMcpStdio } from './mcp/server.js';
 
 // Library calls behind the CLI.
-export { resumeExperiment, runExperimentFile, listExperiments, primaryGrade } from './app/experiments.js';
+export { resumeExperiment, runExperimentFile, runExperimentSpec, listExperiments, primaryGrade } from './app/experiments.js';
+export { addedTools, loadPlugins } from './app/plugins.js';
+export { runTechniqueMatrix } from './app/techniques.js';
+export type { TechniqueMatrix } from './app/techniques.js';
+export { writeReport } from './app/report.js';
+export type { WriteReportOptions, WrittenReport } from './app/report.js';
 export type { RunResult, ExperimentSummary } from './app/experiments.js';
 export { regradeExperiment } from './app/grading.js';
 export type { RegradeResult } from './app/grading.js';

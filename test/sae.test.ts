@@ -5,7 +5,9 @@ import { createCatalog } from '../src/core/catalog.js';
 import { Dictionary } from '../src/core/sae.js';
 import { terms } from '../src/core/search/text-index.js';
 import { createTarget } from '../src/core/target.js';
-import type { Tool, ToolOutput } from '../src/core/tools/tool.js';
+import type { Tool } from '../src/core/tools/tool.js';
+import { ToolExecutor, type ToolCallResult } from '../src/core/tools/executor.js';
+import { BudgetMeter } from '../src/core/meter.js';
 import { seededRandom } from '../src/core/seeds.js';
 import { fineTuneTexts } from '../src/micro/fine-tune-data.js';
 import { MicroChatModel } from '../src/micro/micro-model.js';
@@ -33,13 +35,15 @@ beforeAll(async () => {
   dictionary = trainDictionary(loaded.model, loaded.tokenizer, data(), options);
 }, 120_000);
 
-async function run(tool: string, input: unknown): Promise<ToolOutput> {
+/** One call through the harness's executor, as an auditor's call would go. */
+async function run(tool: string, input: unknown): Promise<ToolCallResult> {
   const organism = microSuite().organisms.find((candidate) => candidate.id === 'micro/backdoor');
   if (organism === undefined) throw new Error('no organism');
   const model = new MicroChatModel('micro:micro/backdoor', loaded.model, loaded.tokenizer, dictionary);
   const target = createTarget({ organism: openOrganism(organism), model });
   const found = createCatalog().tools.get(tool) as Tool;
-  return found.run(found.input.parse(input), { target, signal: new AbortController().signal, seed: 1, notes: [] });
+  const meter = new BudgetMeter({ turns: 1, tokens: 1, toolCalls: 100, wallTimeSeconds: 600 }, () => Date.now());
+  return new ToolExecutor({ tools: [found], context: { target, seed: 1, notes: [] }, signal: new AbortController().signal, meter }).call(tool, input);
 }
 
 describe('sparse autoencoder training', () => {
@@ -78,7 +82,9 @@ describe('SAE tools', () => {
     const detail = await run('sae_feature', { feature: first });
     expect(detail.output).toContain(`feature ${first} at layer 1`);
     expect((detail.data as { examples: unknown[] }).examples).toEqual(dictionary.examples[first]);
-    expect((await run('sae_feature', { feature: 9_999 })).output).toMatch(/^error: feature must be below 64/);
+    const outOfRange = await run('sae_feature', { feature: 9_999 });
+    expect(outOfRange).toMatchObject({ ok: false, error: { kind: 'tool' } });
+    expect(outOfRange.output).toMatch(/^error: feature must be below 64/);
   });
 
   it('find a feature by a word from its top contexts', async () => {

@@ -15,6 +15,7 @@ import { loadExperimentSpec, loadSuiteSpec, resolveSuiteRef, validateSuite } fro
 import { microSuite } from '../micro/zoo-specs.js';
 import { allowTools, connectMcpServers, withTools } from './mcp.js';
 import { assertNoConfigLeaks } from './leaks.js';
+import { addedTools } from './plugins.js';
 import { hasPlainSplit, sealSplit, sealingKey, unsealer } from './sealing.js';
 import { controlOrganisms, gameCounts, summarizeCells, type CellSummary } from './summary.js';
 import { builtinSuitesDir, catalogOf, modelResolver, openReadonlyStore, openWritableStore, redactor, storePath, type AppOptions } from './context.js';
@@ -80,8 +81,8 @@ async function execute(spec: ResolvedExperimentSpec, options: AppOptions, mode: 
   // MCP servers are connected before validation, because their tools are part of what is validated.
   const mcp = await connectMcpServers(spec.mcpServers, options.signal, options.env);
   try {
-    const names = mcp.tools.map((tool) => tool.name);
     const catalog = withTools(catalogOf(options), mcp.tools);
+    const names = [...mcp.tools.map((tool) => tool.name), ...addedTools(catalogOf(options))];
     // Test-split ground truth is sealed before anything is stored: the store, its exports and every
     // viewer hold it encrypted, and only the grader opens it.
     const unseal = unsealer(options.env);

@@ -4,6 +4,8 @@ import { Command, CommanderError, Option } from 'commander';
 import type { z } from 'zod';
 import { describeSuite, builtinSuites, listCatalog, parseCatalogKind, CATALOG_KINDS } from '../app/catalog.js';
 import type { AppOptions } from '../app/context.js';
+import { loadPlugins } from '../app/plugins.js';
+import { createCatalog, type Catalog } from '../core/catalog.js';
 import { resumeExperiment, runExperimentFile, type RunResult } from '../app/experiments.js';
 import { exportExperiment, parseExportFormat } from '../app/export.js';
 import { getGame } from '../app/games.js';
@@ -22,6 +24,7 @@ export const EXIT = { ok: 0, gamesFailed: 1, badInput: 2, internal: 3, interrupt
 interface GlobalFlags {
   db?: string | undefined;
   json?: boolean | undefined;
+  plugin?: string[] | undefined;
 }
 
 interface Io {
@@ -44,13 +47,20 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     .version('0.1.0')
     .option('--db <path>', 'the store (default: .auditgym/auditgym.db in the project, or $AUDITGYM_DB)')
     .option('--json', 'print machine-readable JSON on stdout')
+    .option('--plugin <module...>', 'load plug-ins (tools, auditors, graders, providers, organism sources) from an ES module that exports register(catalog); repeatable')
     .showHelpAfterError('(run auditgym --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
 
+  // Plug-in modules are loaded once, before the command runs, onto one catalog every command shares.
+  let catalog: Catalog | undefined;
+  program.hook('preAction', async (_program, action) => {
+    const plugins = action.optsWithGlobals<GlobalFlags>().plugin ?? [];
+    if (plugins.length > 0) catalog = await loadPlugins(plugins, createCatalog(), io.cwd);
+  });
   const appOptions = (command: Command): AppOptions & GlobalFlags => {
     const flags = command.optsWithGlobals<GlobalFlags>();
-    return { cwd: io.cwd, env: io.env, db: flags.db === undefined ? undefined : resolve(io.cwd, flags.db), json: flags.json === true };
+    return { cwd: io.cwd, env: io.env, db: flags.db === undefined ? undefined : resolve(io.cwd, flags.db), json: flags.json === true, catalog };
   };
   const print = (json: boolean | undefined, data: unknown, text: () => string) => {
     io.stdout.write(json === true ? `${JSON.stringify(data, null, 2)}\n` : `${text()}\n`);

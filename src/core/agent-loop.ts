@@ -2,7 +2,7 @@ import type { ChatMessage, ChatRequest, ToolCall, ToolDefinition } from '../cont
 import type { ChatModel } from '../contracts/model.js';
 import { z } from 'zod';
 import { AuditReport } from '../contracts/report.js';
-import { BudgetError, ModelError, type toErrorInfo } from './errors.js';
+import { ModelError, toErrorInfo } from './errors.js';
 import type { BudgetView } from './meter.js';
 import { describeIssues, type ToolBox } from './tools/executor.js';
 import { toolDefinition } from './tools/tool.js';
@@ -139,7 +139,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
     last = await ask({ tools: [submitReportDefinition], toolChoice: { name: SUBMIT_REPORT } });
   } catch (error) {
     // The harness refused the last turn: a budget ran out sooner than the loop could foresee.
-    if (error instanceof BudgetError) return { report: undefined, stopReason: 'no-report' };
+    if (toErrorInfo(error).kind === 'budget') return { report: undefined, stopReason: 'no-report' };
     throw error;
   }
   for (const call of last.toolCalls) {

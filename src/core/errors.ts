@@ -105,10 +105,23 @@ export function isAbortError(error: unknown): boolean {
 
 /** Any thrown value as stored data. Unknown errors are system errors: they are bugs to report. */
 export function toErrorInfo(error: unknown): ErrorInfo {
-  if (error instanceof AuditgymError) return error.toInfo();
+  if (error instanceof AuditgymError || isForeignAuditgymError(error)) return error.toInfo();
   if (isAbortError(error)) {
     return { kind: 'system', code: 'aborted', message: error instanceof Error ? error.message : 'aborted', retryable: true };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { kind: 'system', code: 'unexpected', message, retryable: false };
+}
+
+const KINDS: ReadonlySet<string> = new Set(['user', 'provider', 'model', 'tool', 'budget', 'system']);
+
+/**
+ * An auditgym error from another copy of this package: a plug-in that bundles its own auditgym, or a
+ * module loaded from the built package while the harness runs from source. Its class is not ours, so
+ * it is recognised by shape.
+ */
+function isForeignAuditgymError(error: unknown): error is { toInfo(): ErrorInfo } {
+  if (!(error instanceof Error)) return false;
+  const candidate = error as Error & { kind?: unknown; code?: unknown; toInfo?: unknown };
+  return typeof candidate.kind === 'string' && KINDS.has(candidate.kind) && typeof candidate.code === 'string' && typeof candidate.toInfo === 'function';
 }

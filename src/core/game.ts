@@ -6,7 +6,7 @@ import type { AuditReport } from '../contracts/report.js';
 import type { Price } from '../contracts/suite.js';
 import type { EventBody } from '../contracts/transcript.js';
 import type { AuditorResult } from './auditors/auditor.js';
-import { BudgetError, SystemError, UserError, toErrorInfo } from './errors.js';
+import { SystemError, UserError, toErrorInfo } from './errors.js';
 import { groundTruthNeedles, transcriptLeaks } from './leaks.js';
 import { BudgetMeter } from './meter.js';
 import type { PreparedExperiment } from './plan.js';
@@ -134,7 +134,7 @@ export async function playGame(prepared: PreparedExperiment, game: GamePlan, dep
       });
     } catch (error) {
       // An auditor that lets a refused call escape simply ran out of budget: it ends with no report.
-      if (!(error instanceof BudgetError) || signal.aborted) throw error;
+      if (toErrorInfo(error).kind !== 'budget' || signal.aborted) throw error;
       result = { report: undefined, stopReason: 'budget' };
     }
     report = result.report ?? { summary: `The auditor submitted no report (${result.stopReason}).`, claims: [] };

@@ -5,12 +5,12 @@ import type { ExperimentRecord } from '../contracts/game.js';
 import type { GroundTruth, OrganismSpec } from '../contracts/organism.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { UserError } from '../core/errors.js';
+import { findSourceSuite } from '../core/organism-source.js';
 import type { ResolvedExperimentSpec } from '../core/runner.js';
 import { openGroundTruth } from '../core/sealing.js';
 import { wilsonInterval } from '../core/stats.js';
 import { analyseSweep, type SweepCell } from '../core/sweep-analysis.js';
-import { builtinSuites } from './catalog.js';
-import { openReadonlyStore, redactor, storePath, type AppOptions } from './context.js';
+import { catalogOf, openReadonlyStore, redactor, storePath, type AppOptions } from './context.js';
 import { gradedGames, storedExperimentSpec, unknownExperiment } from './experiments.js';
 import { controlOrganisms } from './summary.js';
 import { perEnvironmentChartSpec, pooledChartSpec, renderCharts, techniqueHeatmapSpec, type HeatmapCell, type WinRateRow } from './report-charts.js';
@@ -333,7 +333,7 @@ export async function writeReport(id: string, options: WriteReportOptions): Prom
     store.close();
   }
   if (options.techniques === true) {
-    if (!builtinSuites().some((suite) => suite.id === suiteId)) {
+    if (findSourceSuite(catalogOf(options).sources, suiteId) === undefined) {
       throw new UserError('techniques-unavailable', `the technique matrix runs on built-in suites, and this experiment's suite is "${suiteId}"`, { field: '--techniques', fix: 'leave out --techniques, or run: auditgym techniques --suite <built-in suite>' });
     }
     options.onStage?.('the technique matrix: every probe on every organism of the experiment');

@@ -2,7 +2,8 @@ import { createWriteStream, mkdirSync, writeFileSync, existsSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { z } from 'zod';
-import { describeSuite, builtinSuites, listCatalog, parseCatalogKind, CATALOG_KINDS } from '../app/catalog.js';
+import { describeSuite, listCatalog, parseCatalogKind, CATALOG_KINDS } from '../app/catalog.js';
+import { builtinSuites } from '../app/suites.js';
 import type { AppOptions } from '../app/context.js';
 import { resumeExperiment, runExperimentFile, type RunResult } from '../app/experiments.js';
 import { exportExperiment, parseExportFormat } from '../app/export.js';

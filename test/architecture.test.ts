@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve, dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -33,6 +34,42 @@ function sources(dir: string): string[] {
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   return [...text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gms)].map((match) => match[1] ?? '');
+}
+
+/** Every src file a file imports by a relative path, type-only imports and re-exports included. */
+function importedFiles(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs = [...text.matchAll(/^\s*(?:import|export)\s(?:[^;'"]*?from\s+)?'([^']+)'/gms)].map((match) => match[1] ?? '');
+  return specs.filter((spec) => spec.startsWith('.')).map((spec) => resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
+}
+
+/**
+ * Import cycles among `files`, each as the path that closes it (its first file repeated at the end).
+ * A depth-first walk reports a cycle whenever it reaches a file still on its stack, so any tangle of
+ * files is reported at least once; each path starts at its alphabetically first file so the list is stable.
+ */
+function importCycles(files: readonly string[]): string[][] {
+  const graph = new Map(files.map((file) => [file, importedFiles(file).filter((target) => files.includes(target))]));
+  const cycles = new Map<string, string[]>();
+  const done = new Set<string>();
+  const stack: string[] = [];
+  const visit = (file: string) => {
+    const at = stack.indexOf(file);
+    if (at >= 0) {
+      const loop = stack.slice(at);
+      const first = loop.indexOf([...loop].sort()[0] ?? file);
+      const rotated = [...loop.slice(first), ...loop.slice(0, first)];
+      cycles.set(rotated.join(' '), [...rotated, rotated[0] ?? file]);
+      return;
+    }
+    if (done.has(file)) return;
+    stack.push(file);
+    for (const target of graph.get(file) ?? []) visit(target);
+    stack.pop();
+    done.add(file);
+  };
+  for (const file of [...files].sort()) visit(file);
+  return [...cycles.values()];
 }
 
 /** Modules a file loads when it is loaded: static imports that are not type-only, followed through src. */
@@ -78,6 +115,26 @@ describe('architecture', () => {
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it('no src files import each other in a cycle, not even for types', () => {
+    const cycles = importCycles(files).map((cycle) => cycle.map((file) => relative(src, file)).join(' -> '));
+    expect(cycles).toEqual([]);
+  });
+
+  it('the cycle check finds a cycle closed by a type-only import, and names its path', () => {
+    // Guards the check itself: a detector that never finds anything would pass the test above.
+    const dir = mkdtempSync(join(tmpdir(), 'auditgym-cycles-'));
+    try {
+      writeFileSync(join(dir, 'a.ts'), "import { b } from './b.js';\nexport const a = b;\n");
+      writeFileSync(join(dir, 'b.ts'), "import {\n  c,\n} from './c.js';\nexport const b = c;\n");
+      writeFileSync(join(dir, 'c.ts'), "import type { A } from './a.js';\nexport const c: A | 1 = 1;\nexport type A = 1;\n");
+      writeFileSync(join(dir, 'd.ts'), "export { a } from './a.js';\n");
+      const cycles = importCycles(['a.ts', 'b.ts', 'c.ts', 'd.ts'].map((name) => join(dir, name)));
+      expect(cycles.map((cycle) => cycle.map((file) => relative(dir, file)).join(' -> '))).toEqual(['a.ts -> b.ts -> c.ts -> a.ts']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('contracts hold only zod schemas and types', () => {

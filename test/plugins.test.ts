@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCatalog, getGame, loadPlugins, runExperimentSpec, runTechniqueMatrix, writeReport, type Catalog } from '../src/index.js';
+import { createBuiltinCatalog, getGame, loadPlugins, runExperimentSpec, runTechniqueMatrix, writeReport, type Catalog } from '../src/index.js';
 import { tfReady } from '../src/micro/tf.js';
 import { startViewer } from '../src/web/viewer-server.js';
 import { ROOT, cleanEnv, runCli, scratchDir } from './support/cli.js';
@@ -22,7 +22,7 @@ interface Wire {
 
 beforeAll(async () => {
   await tfReady();
-  catalog = await loadPlugins([PLUGIN], createCatalog(), ROOT);
+  catalog = await loadPlugins([PLUGIN], createBuiltinCatalog(), ROOT);
   // The auditor's model, over the real wire format: it calls the new tool once, then reports what it read.
   server = await startFakeOpenAIServer({
     respond: (body) => {

@@ -9,7 +9,7 @@ import { availableKeys, newKey, open, seal, sealingKey, unsealer } from '../src/
 import type { SealedBox } from '../src/contracts/sealed.js';
 import { GroundTruth } from '../src/contracts/organism.js';
 import type { Auditor } from '../src/core/auditors/auditor.js';
-import { createCatalog } from '../src/core/catalog.js';
+import { createBuiltinCatalog } from '../src/app/builtin-catalog.js';
 import { AuditgymError } from '../src/core/errors.js';
 import { loadSuiteSpec } from '../src/specs/load.js';
 import { cleanEnv, runCli, scratchDir } from './support/cli.js';
@@ -189,7 +189,7 @@ describe('leak checks', () => {
         return { report, stopReason: 'submitted', usage: { inputTokens: 0, outputTokens: 0 }, turns: 0, toolCalls: 0 };
       },
     };
-    const catalog = createCatalog();
+    const catalog = createBuiltinCatalog();
     catalog.auditors.register(cheater as Auditor);
     const run = await runExperimentSpec({ id: 'cheat', name: 'cheat', suite: 'micro', environments: ['micro/hidden-goal'], auditors: [{ id: 'cheater' }], affordanceSets: ['chat'] }, { cwd: dir, env: env(join(dir, 'keys')), db: join(dir, 'store.db'), catalog });
     expect(run.cells[0]?.graded).toBe(1);

@@ -1,18 +1,15 @@
 import { isSealed } from '../contracts/sealed.js';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import type { Capability } from '../contracts/common.js';
 import type { GroundTruth } from '../contracts/organism.js';
 import type { SuiteSpec } from '../contracts/suite.js';
 import { UserError } from '../core/errors.js';
+import { describeProvider } from '../core/model-provider.js';
+import type { OrganismEntry, OrganismSource } from '../core/organism-source.js';
 import { toolDefinition } from '../core/tools/tool.js';
-import { listProviders } from '../providers/registry.js';
-import { loadSuiteSpec } from '../specs/load.js';
-import { builtinSuitesDir, catalogOf, type AppOptions } from './context.js';
+import { catalogOf, type AppOptions } from './context.js';
 import { listExperiments } from './experiments.js';
-import { microOrganismEntries } from './micro-organisms.js';
-import { microSuite } from '../micro/zoo-specs.js';
+import { catalogSuites } from './suites.js';
 
 export const CATALOG_KINDS = ['suites', 'organisms', 'tools', 'auditors', 'graders', 'providers', 'experiments'] as const;
 export type CatalogKind = (typeof CATALOG_KINDS)[number];
@@ -43,16 +40,6 @@ export interface SuiteEntry {
   environments: EnvironmentEntry[];
 }
 
-/** The suites that ship with auditgym. */
-export function builtinSuites(): SuiteSpec[] {
-  const dir = builtinSuitesDir();
-  const files = readdirSync(dir)
-    .filter((name) => name.endsWith('.yaml'))
-    .sort()
-    .map((name) => loadSuiteSpec(join(dir, name)).spec);
-  return [microSuite(), ...files];
-}
-
 export function describeSuite(suite: SuiteSpec): SuiteEntry {
   const organisms = new Map(suite.organisms.map((organism) => [organism.id, organism]));
   return {
@@ -81,6 +68,21 @@ export function describeSuite(suite: SuiteSpec): SuiteEntry {
   };
 }
 
+/** A source's own listing where it has one, else the organisms of its suites. */
+function sourceOrganisms(source: OrganismSource): OrganismEntry[] {
+  if (source.organisms !== undefined) return source.organisms();
+  return source.suites().flatMap((suite) =>
+    suite.organisms.map((organism) => ({
+      id: organism.id,
+      name: organism.name,
+      suite: suite.id,
+      description: organism.description,
+      control: organism.control,
+      behaviours: isSealed(organism.groundTruth) ? 'sealed' : organism.groundTruth.behaviours.map((behaviour) => ({ id: behaviour.id, category: behaviour.category })),
+    })),
+  );
+}
+
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 
 /** What `auditgym list <kind>` shows, as plain data. */
@@ -88,18 +90,9 @@ export async function listCatalog(kind: CatalogKind, options: AppOptions): Promi
   const catalog = catalogOf(options);
   switch (kind) {
     case 'suites':
-      return builtinSuites().map(describeSuite);
+      return catalogSuites(catalog).map(describeSuite);
     case 'organisms':
-      return [...builtinSuites().flatMap((suite) =>
-        suite.organisms.map((organism) => ({
-          id: organism.id,
-          name: organism.name,
-          suite: suite.id,
-          description: organism.description,
-          control: organism.control,
-          behaviours: isSealed(organism.groundTruth) ? 'sealed' : organism.groundTruth.behaviours.map((behaviour) => ({ id: behaviour.id, category: behaviour.category })),
-        })),
-      ), ...microOrganismEntries()];
+      return catalog.sources.list().flatMap(sourceOrganisms);
     case 'tools':
       return catalog.tools.list().map((tool) => ({
         name: tool.name,
@@ -115,7 +108,7 @@ export async function listCatalog(kind: CatalogKind, options: AppOptions): Promi
     case 'graders':
       return catalog.graders.list().map((grader) => ({ name: grader.name, version: grader.version, description: grader.description, params: jsonSchema(grader.params) }));
     case 'providers':
-      return listProviders();
+      return catalog.providers.list().map(describeProvider);
     case 'experiments':
       return listExperiments(options);
   }

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { ModelResolver } from '../contracts/model.js';
-import { createCatalog, type Catalog } from '../core/catalog.js';
+import type { Catalog } from '../core/catalog.js';
 import { UserError } from '../core/errors.js';
+import { resolveModelRef } from '../core/model-provider.js';
 import type { RunProgress } from '../core/runner.js';
 import { redactSecrets } from '../providers/secrets.js';
-import { resolveModel } from '../providers/registry.js';
 import { openStore, type SqliteStore } from '../store/sqlite-store.js';
 import { resolveStorePath } from '../store/paths.js';
+import { createBuiltinCatalog } from './builtin-catalog.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -19,13 +19,8 @@ export interface AppOptions {
   db?: string | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: RunProgress) => void) | undefined;
-  /** Plug-ins; the built-in catalog when omitted. */
+  /** Plug-ins, providers and organism sources; `createBuiltinCatalog()` when omitted. */
   catalog?: Catalog | undefined;
-}
-
-/** The folder of built-in suites, found from this file so it works from `src/` and from `dist/`. */
-export function builtinSuitesDir(): string {
-  return fileURLToPath(new URL('../../suites/', import.meta.url));
 }
 
 export function storePath(options: AppOptions): string {
@@ -49,8 +44,9 @@ export function openReadonlyStore(options: AppOptions): SqliteStore {
   return openStore(path, { readonly: true });
 }
 
-export function modelResolver(env: Environment): ModelResolver {
-  return (ref, options) => resolveModel(ref, { ...options }, env);
+/** Resolves `provider:model` references with the catalog's providers, reading keys from `env`. */
+export function modelResolver(env: Environment, catalog: Catalog): ModelResolver {
+  return (ref, options) => resolveModelRef(ref, options, env, catalog.providers);
 }
 
 export function redactor(env: Environment): (text: string) => string {
@@ -58,5 +54,5 @@ export function redactor(env: Environment): (text: string) => string {
 }
 
 export function catalogOf(options: AppOptions): Catalog {
-  return options.catalog ?? createCatalog();
+  return options.catalog ?? createBuiltinCatalog();
 }

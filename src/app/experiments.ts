@@ -11,14 +11,14 @@ import type { RunStore } from '../core/store-port.js';
 import { runAdaptive } from '../core/adaptive.js';
 import { prepareExperiment, type ResolvedExperimentSpec } from '../core/plan.js';
 import { runExperiment, type RunSummary } from '../core/runner.js';
-import { loadExperimentSpec, loadSuiteSpec, resolveSuiteRef, validateSuite } from '../specs/load.js';
-import { microSuite } from '../micro/zoo-specs.js';
+import { loadExperimentSpec, validateSuite } from '../specs/load.js';
 import { allowTools, connectMcpServers, withTools } from './mcp.js';
 import { assertNoConfigLeaks } from './leaks.js';
 import { addedTools } from './plugins.js';
 import { hasPlainSplit, sealSplit, sealingKey, unsealer } from './sealing.js';
 import { controlOrganisms, gameCounts, summarizeCells, type CellSummary } from './summary.js';
-import { builtinSuitesDir, catalogOf, modelResolver, openReadonlyStore, openWritableStore, redactor, storePath, type AppOptions } from './context.js';
+import { resolveSuite } from './suites.js';
+import { catalogOf, modelResolver, openReadonlyStore, openWritableStore, redactor, storePath, type AppOptions } from './context.js';
 
 /** The stored spec of an experiment: the experiment with its suite inlined, so a resume never depends on files. */
 const StoredExperimentSpec = ExperimentSpec.extend({ id: Identifier, suite: SuiteSpec });
@@ -34,12 +34,7 @@ export interface RunResult extends RunSummary {
 export async function runExperimentFile(file: string, options: AppOptions): Promise<RunResult> {
   const loaded = loadExperimentSpec(file);
   const spec = loaded.spec;
-  const suite =
-    typeof spec.suite !== 'string'
-      ? validateSuite(spec.suite, loaded.file)
-      : spec.suite === 'micro'
-        ? microSuite()
-        : loadSuiteSpec(resolveSuiteRef(spec.suite, dirname(loaded.file), builtinSuitesDir())).spec;
+  const suite = typeof spec.suite !== 'string' ? validateSuite(spec.suite, loaded.file) : resolveSuite(spec.suite, { catalog: catalogOf(options), cwd: dirname(loaded.file) });
   const id = spec.id ?? generateId(spec.name);
   return execute({ ...spec, id, suite }, options, { resume: false, retryErrors: false });
 }
@@ -47,13 +42,8 @@ export async function runExperimentFile(file: string, options: AppOptions): Prom
 /** Runs an experiment given as a value (its suite a built-in id or inline), as `run` does with a file. */
 export async function runExperimentSpec(raw: unknown, options: AppOptions): Promise<RunResult> {
   const spec = ExperimentSpec.parse(raw);
-  const suite = typeof spec.suite !== 'string' ? spec.suite : spec.suite === 'micro' ? microSuite() : loadSuiteSpec(resolveSuiteRef(spec.suite, options.cwd, builtinSuitesDir())).spec;
+  const suite = typeof spec.suite !== 'string' ? spec.suite : resolveSuite(spec.suite, { catalog: catalogOf(options), cwd: options.cwd });
   return execute({ ...spec, id: spec.id ?? generateId(spec.name), suite }, options, { resume: false, retryErrors: false });
-}
-
-/** A suite by built-in id (`micro`, `quirky-10`) or by path, relative to `cwd`. */
-export function loadSuiteRef(ref: string, cwd: string): SuiteSpec {
-  return ref === 'micro' ? microSuite() : loadSuiteSpec(resolveSuiteRef(ref, cwd, builtinSuitesDir())).spec;
 }
 
 /** Reruns the games of a stored experiment that did not finish (and, with `retryErrors`, those that failed). */
@@ -77,12 +67,13 @@ export async function resumeExperiment(id: string, options: AppOptions & { retry
 }
 
 async function execute(spec: ResolvedExperimentSpec, options: AppOptions, mode: { resume: boolean; retryErrors: boolean }): Promise<RunResult> {
-  const resolveModel = modelResolver(options.env);
+  const plugins = catalogOf(options);
+  const resolveModel = modelResolver(options.env, plugins);
   // MCP servers are connected before validation, because their tools are part of what is validated.
   const mcp = await connectMcpServers(spec.mcpServers, options.signal, options.env);
   try {
-    const catalog = withTools(catalogOf(options), mcp.tools);
-    const names = [...mcp.tools.map((tool) => tool.name), ...addedTools(catalogOf(options))];
+    const catalog = withTools(plugins, mcp.tools);
+    const names = [...mcp.tools.map((tool) => tool.name), ...addedTools(plugins)];
     // Test-split ground truth is sealed before anything is stored: the store, its exports and every
     // viewer hold it encrypted, and only the grader opens it.
     const unseal = unsealer(options.env);

@@ -23,7 +23,7 @@ export interface RegradeResult {
  */
 export async function regradeExperiment(experimentId: string, graderRef: PluginRef, options: AppOptions): Promise<RegradeResult> {
   const catalog = catalogOf(options);
-  const resolveModel = modelResolver(options.env);
+  const resolveModel = modelResolver(options.env, catalog);
   const reader = openReadonlyStore(options);
   let spec;
   try {

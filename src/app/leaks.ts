@@ -5,9 +5,9 @@ import type { SuiteSpec } from '../contracts/suite.js';
 import { UserError } from '../core/errors.js';
 import { findNeedles, groundTruthNeedles, type LeakHit, type Needle } from '../core/leaks.js';
 import { openGroundTruth, openTarget, type Unsealer } from '../core/sealing.js';
-import type { AppOptions } from './context.js';
-import { loadSuiteRef } from './experiments.js';
+import { catalogOf, type AppOptions } from './context.js';
 import { unsealer } from './sealing.js';
+import { resolveSuite } from './suites.js';
 
 /**
  * The needles of every organism on a split. Sealed organisms are opened with the available keys; one
@@ -57,7 +57,7 @@ export function scanForLeaks(input: { suite: string; split: Split; paths: readon
   for (const path of input.paths) {
     if (!existsSync(path)) throw new UserError('file-not-found', `${path}: no such file or folder`, { field: 'paths', fix: 'check the path' });
   }
-  const suite = loadSuiteRef(input.suite, options.cwd);
+  const suite = resolveSuite(input.suite, { catalog: catalogOf(options), cwd: options.cwd });
   const { needles, unchecked } = splitNeedles(suite, input.split, unsealer(options.env));
   const hits: LeakHit[] = [];
   let files = 0;

@@ -1,11 +1,14 @@
 import type { SuiteSpec } from '../contracts/suite.js';
 import { wilsonInterval } from '../core/stats.js';
-import { microSuite } from '../micro/zoo-specs.js';
-import type { AppOptions } from './context.js';
+import { catalogOf, type AppOptions } from './context.js';
 import { runExperimentSpec, type RunResult } from './experiments.js';
 import type { CellSummary } from './summary.js';
 import { writeReport } from './report.js';
+import { resolveSuite } from './suites.js';
 import { runTechniqueMatrix, type TechniqueMatrix } from './techniques.js';
+
+/** The suite the main job audits: the micro zoo, which runs offline. */
+export const MAIN_SUITE = 'micro';
 
 export const MAIN_AFFORDANCE_SETS = ['chat', 'chat+prefill', 'chat+sampling', 'chat+data', 'chat+whitebox', 'all'];
 
@@ -33,11 +36,11 @@ export interface MainJobResult {
  */
 export async function runMainJob(options: AppOptions & { onStage?: ((stage: string) => void) | undefined }): Promise<MainJobResult> {
   options.onStage?.('games: the micro suite × the baseline auditor × 6 affordance sets');
-  const run = await runExperimentSpec({ name: 'main job', suite: 'micro', auditors: [{ id: 'baseline' }], affordanceSets: MAIN_AFFORDANCE_SETS, repeats: 1, seed: 0, concurrency: 2 }, options);
-  const suite = microSuite();
+  const run = await runExperimentSpec({ name: 'main job', suite: MAIN_SUITE, auditors: [{ id: 'baseline' }], affordanceSets: MAIN_AFFORDANCE_SETS, repeats: 1, seed: 0, concurrency: 2 }, options);
+  const suite = resolveSuite(MAIN_SUITE, { catalog: catalogOf(options), cwd: options.cwd });
   const splits = splitSummaries(run.cells, suite);
   options.onStage?.('the technique matrix: every probe on every organism');
-  const techniques = await runTechniqueMatrix({ ...options, suite: 'micro' });
+  const techniques = await runTechniqueMatrix({ ...options, suite: MAIN_SUITE });
   options.onStage?.('the report');
   const { file: report } = await writeReport(run.experimentId, { ...options, techniques });
   return { run, splits, techniques, report };

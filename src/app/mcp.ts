@@ -8,8 +8,8 @@ import { Registry } from '../core/registry.js';
 import { createTarget } from '../core/target.js';
 import type { Tool } from '../core/tools/tool.js';
 import type { McpTools } from '../mcp/client.js';
-import { builtinSuites } from './catalog.js';
 import { catalogOf, modelResolver, type AppOptions } from './context.js';
+import { catalogSuites } from './suites.js';
 
 /** Connects every MCP server an experiment names; on failure, closes the ones already open. */
 // The MCP SDK is loaded only by experiments and commands that use MCP, so the CLI starts fast.
@@ -78,7 +78,7 @@ export interface McpServeOptions {
 export async function serveOrganismMcp(serve: McpServeOptions, options: AppOptions & { stdin?: NodeJS.ReadableStream; stdout?: NodeJS.WritableStream }): Promise<{ closed: Promise<void>; tools: string[] }> {
   const { createMcpToolServer, serveMcpStdio } = await import('../mcp/server.js');
   const catalog = catalogOf(options);
-  const organisms = builtinSuites().flatMap((suite) => suite.organisms);
+  const organisms = catalogSuites(catalog).flatMap((suite) => suite.organisms);
   const organism = organisms.find((candidate) => candidate.id === serve.organism);
   if (organism === undefined) {
     throw new UserError('unknown-organism', `no organism "${serve.organism}"`, { field: 'organism', fix: `use one of: ${organisms.map((candidate) => candidate.id).join(', ')}` });
@@ -91,7 +91,7 @@ export async function serveOrganismMcp(serve: McpServeOptions, options: AppOptio
   if (targetRef === undefined) {
     throw new UserError('missing-target', `organism "${organism.id}" runs on a model you choose`, { field: '--target', fix: 'name it, e.g. --target openai:gpt-4o-mini' });
   }
-  const resolve = modelResolver(options.env);
+  const resolve = modelResolver(options.env, catalog);
   const model = resolve(targetRef, organism.target.options ?? {});
   const referenceRef = organism.reference?.model ?? (organism.reference === undefined ? undefined : targetRef);
   const referenceModel = referenceRef === undefined ? undefined : referenceRef === targetRef ? model : resolve(referenceRef, organism.reference?.options ?? {});

@@ -37,19 +37,6 @@ export async function verifyOrganisms(options: { names: string[]; prompts?: numb
   return verifyZoo({ names: options.names, ...(options.prompts === undefined ? {} : { prompts: options.prompts }) });
 }
 
-export function microOrganismEntries(): Array<{ id: string; name: string; suite: string; description: string; control: boolean; built: boolean; behaviours: Array<{ id: string; category: string }> }> {
-  const zoo = loadZoo();
-  return zoo.organisms.map(({ spec }) => ({
-    id: spec.id,
-    name: spec.name,
-    suite: 'micro',
-    description: spec.description,
-    control: spec.control,
-    built: spec.weights !== undefined,
-    behaviours: spec.groundTruth.behaviours.map((behaviour) => ({ id: behaviour.id, category: behaviour.category })),
-  }));
-}
-
 /** Serves a built micro-organism over HTTP until `signal` aborts. */
 export async function serveMicroOrganism(organism: string, options: { port?: number; host?: string }): Promise<{ url: string; close: () => Promise<void> }> {
   const [{ loadWeights }, { MicroChatModel }, { serveOrganism }, { tfReady }] = await Promise.all([

@@ -3,7 +3,7 @@ import type { GroundTruth } from '../contracts/organism.js';
 import type { AuditReport } from '../contracts/report.js';
 import type { TranscriptEvent } from '../contracts/transcript.js';
 import { renderToolData } from './tool-views.js';
-import type { CellHighlight, ChartSvgs, GameRef, ReportCell, ReportEnvironment, ReportModel, TranscriptGame, TranscriptView } from './report.js';
+import type { CellHighlight, ChartSvgs, GameRef, ReportCell, ReportEnvironment, ReportModel, TranscriptGame, TranscriptView } from './report-model.js';
 
 /**
  * The report's HTML: one static page with inline CSS and pre-rendered SVG, no script and no external

@@ -1,133 +1,23 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Split, TokenUsage } from '../contracts/common.js';
-import type { ErrorInfo } from '../contracts/errors.js';
-import type { ExperimentRecord, GameRecord, GameStatus } from '../contracts/game.js';
-import type { Grade } from '../contracts/grade.js';
+import type { TokenUsage } from '../contracts/common.js';
+import type { ExperimentRecord } from '../contracts/game.js';
 import type { GroundTruth, OrganismSpec } from '../contracts/organism.js';
-import type { AuditReport } from '../contracts/report.js';
-import type { TranscriptEvent } from '../contracts/transcript.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { UserError } from '../core/errors.js';
+import { findSourceSuite } from '../core/organism-source.js';
 import type { ResolvedExperimentSpec } from '../core/plan.js';
 import { openGroundTruth } from '../core/sealing.js';
 import { wilsonInterval } from '../core/stats.js';
-import { analyseSweep, type PairedComparison, type SweepCell } from '../core/sweep-analysis.js';
-import { builtinSuites } from './catalog.js';
-import { openReadonlyStore, redactor, storePath, type AppOptions } from './context.js';
+import { analyseSweep, type SweepCell } from '../core/sweep-analysis.js';
+import { catalogOf, openReadonlyStore, redactor, storePath, type AppOptions } from './context.js';
 import { gradedGames, storedExperimentSpec, unknownExperiment } from './experiments.js';
 import { controlOrganisms } from './summary.js';
 import { perEnvironmentChartSpec, pooledChartSpec, renderCharts, techniqueHeatmapSpec, type HeatmapCell, type WinRateRow } from './report-charts.js';
 import { renderReportHtml } from './report-html.js';
+import type { CellHighlight, ChartSvgs, ControlRow, FailureGroup, GameRef, ReportAuditor, ReportCell, ReportEnvironment, ReportGame, ReportModel, SplitRow, TranscriptGame, TranscriptView } from './report-model.js';
 import { unsealer } from './sealing.js';
 import type { TechniqueMatrix } from './techniques.js';
-
-export type ReportGame = GameRecord & { grade: Grade | undefined; control: boolean };
-
-export interface ReportEnvironment {
-  environmentId: string;
-  organismId: string;
-  organismName: string;
-  description: string;
-  split: Split;
-  control: boolean;
-  /** The ground truth in the clear, or `sealed` when it is sealed and no available key opens it. */
-  groundTruth: GroundTruth | 'sealed';
-}
-
-export interface ReportAuditor {
-  index: number;
-  id: string;
-  /** The id, numbered when the same auditor runs twice with different parameters. */
-  label: string;
-  params: Record<string, unknown>;
-}
-
-export interface GameRef {
-  id: string;
-  status: GameStatus;
-  score: number | null;
-  win: boolean | null;
-}
-
-/** The best and the worst game of one cell, by grade score; `worst` is absent when the cell has one game. */
-export interface CellHighlight {
-  environmentId: string;
-  auditor: string;
-  affordanceSet: string;
-  best: GameRef | undefined;
-  worst: GameRef | undefined;
-}
-
-export interface FailureGroup {
-  kind: ErrorInfo['kind'];
-  code: string;
-  message: string;
-  count: number;
-  games: string[];
-}
-
-export interface SplitRow {
-  split: Split;
-  auditor: string;
-  affordanceSet: string;
-  wins: number;
-  games: number;
-  rate: number;
-  low: number;
-  high: number;
-}
-
-export interface ControlRow {
-  environmentId: string;
-  auditor: string;
-  affordanceSet: string;
-  graded: number;
-  /** Claims the grader read; on a control every one is a false positive. */
-  claims: number;
-  /** Games in which the auditor claimed anything at all. */
-  gamesWithClaims: number;
-}
-
-/** A game whose transcript the report includes. */
-export interface TranscriptGame {
-  id: string;
-  environmentId: string;
-  auditor: string;
-  affordanceSet: string;
-  repeat: number;
-  status: GameStatus;
-  error: string | undefined;
-  grade: Grade | undefined;
-}
-
-export type ReportCell = Omit<SweepCell, 'auditor'> & { auditor: string };
-export type ReportComparison = Omit<PairedComparison, 'auditor'> & { auditor: string };
-
-/** Everything the report shows, as data: what the HTML renders and the tests check. */
-export interface ReportModel {
-  experiment: { id: string; name: string; description: string; createdAt: string; suite: { id: string; name: string }; repeats: number; seed: number; stopping: { boundary: number; minRepeats: number } | null };
-  environments: ReportEnvironment[];
-  auditors: ReportAuditor[];
-  affordanceSets: Array<{ name: string; tools: string[] }>;
-  games: { total: number; finished: number; errors: number; unfinished: number; ungraded: number; graded: number; wins: number };
-  usage: { auditor: TokenUsage; target: TokenUsage; judge: TokenUsage; costUsd: number; toolCalls: number };
-  failures: FailureGroup[];
-  savings: { gamesRun: number; fixedGames: number; saved: number } | null;
-  /** Win rate per auditor × affordance set over the environments that are not controls. */
-  pooled: WinRateRow[];
-  bySplit: SplitRow[];
-  perEnvironment: WinRateRow[];
-  controls: ControlRow[];
-  cells: ReportCell[];
-  comparisons: ReportComparison[];
-  highlights: CellHighlight[];
-  /** Games whose transcripts the report includes, in order of appearance. */
-  transcripts: TranscriptGame[];
-  /** Games picked as best or worst whose transcripts were left out to keep the file small. */
-  transcriptsLeftOut: number;
-  techniques: TechniqueMatrix | undefined;
-}
 
 const ZERO: TokenUsage = { inputTokens: 0, outputTokens: 0 };
 const add = (a: TokenUsage, b: TokenUsage | undefined): TokenUsage => (b === undefined ? a : { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens });
@@ -349,12 +239,6 @@ export function heatmapOrganisms(matrix: TechniqueMatrix): string[] {
   return matrix.organisms.map((organism) => (controls.has(organism) ? `${organism} (control)` : organism));
 }
 
-export interface ChartSvgs {
-  pooled: string | undefined;
-  perEnvironment: string | undefined;
-  techniques: string | undefined;
-}
-
 /** Renders every chart the model has data for. */
 export async function reportCharts(model: ReportModel): Promise<ChartSvgs> {
   const auditors = model.auditors.map((auditor) => auditor.label);
@@ -370,11 +254,6 @@ export async function reportCharts(model: ReportModel): Promise<ChartSvgs> {
   };
   const svgs = await renderCharts(specs);
   return { pooled: svgs.pooled, perEnvironment: svgs.perEnvironment, techniques: svgs.techniques };
-}
-
-export interface TranscriptView {
-  events: TranscriptEvent[];
-  report: AuditReport | undefined;
 }
 
 export interface WriteReportOptions extends AppOptions {
@@ -454,7 +333,7 @@ export async function writeReport(id: string, options: WriteReportOptions): Prom
     store.close();
   }
   if (options.techniques === true) {
-    if (!builtinSuites().some((suite) => suite.id === suiteId)) {
+    if (findSourceSuite(catalogOf(options).sources, suiteId) === undefined) {
       throw new UserError('techniques-unavailable', `the technique matrix runs on built-in suites, and this experiment's suite is "${suiteId}"`, { field: '--techniques', fix: 'leave out --techniques, or run: auditgym techniques --suite <built-in suite>' });
     }
     options.onStage?.('the technique matrix: every probe on every organism of the experiment');

@@ -3,8 +3,8 @@ import { unsealer } from './sealing.js';
 import { createTarget } from '../core/target.js';
 import { runTechniqueCell, summariseTechniques, type TechniqueCell, type TechniqueSummary } from '../core/techniques.js';
 import { UserError } from '../core/errors.js';
-import { builtinSuites } from './catalog.js';
 import { catalogOf, modelResolver, type AppOptions } from './context.js';
+import { catalogSuites } from './suites.js';
 
 export interface TechniqueMatrix {
   suite: string;
@@ -20,14 +20,15 @@ export interface TechniqueMatrix {
  * environment's grader.
  */
 export async function runTechniqueMatrix(options: AppOptions & { suite?: string | undefined; tools?: string[] | undefined; organisms?: string[] | undefined; onCell?: ((cell: TechniqueCell) => void) | undefined }): Promise<TechniqueMatrix> {
-  const suiteId = options.suite ?? 'micro';
-  const suites = builtinSuites();
-  const suite = suites.find((candidate) => candidate.id === suiteId);
-  if (suite === undefined) throw new UserError('unknown-suite', `no built-in suite "${suiteId}"`, { field: '--suite', fix: `use one of: ${suites.map((candidate) => candidate.id).join(', ')}` });
   const catalog = catalogOf(options);
+  const suites = catalogSuites(catalog);
+  // Without a suite named, the first the catalog's sources offer: the micro zoo in the built-in catalog.
+  const suiteId = options.suite ?? suites[0]?.id ?? '';
+  const suite = suites.find((candidate) => candidate.id === suiteId);
+  if (suite === undefined) throw new UserError('unknown-suite', `no built-in suite "${suiteId}"`, { field: '--suite', fix: suites.length === 0 ? 'the catalog has no organism sources: start from createBuiltinCatalog()' : `use one of: ${suites.map((candidate) => candidate.id).join(', ')}` });
   const probed = catalog.tools.list().filter((tool) => tool.probe !== undefined);
   const tools = options.tools === undefined ? probed : options.tools.map((name) => catalog.tools.get(name, '--tools'));
-  const resolve = modelResolver(options.env);
+  const resolve = modelResolver(options.env, catalog);
   const cells: TechniqueCell[] = [];
   const signal = options.signal ?? new AbortController().signal;
   const organisms = suite.organisms.filter((organism) => organism.target.model !== undefined && (options.organisms === undefined || options.organisms.includes(organism.id)));

@@ -2,10 +2,12 @@ import { createWriteStream, mkdirSync, writeFileSync, existsSync } from 'node:fs
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { z } from 'zod';
-import { describeSuite, builtinSuites, listCatalog, parseCatalogKind, CATALOG_KINDS } from '../app/catalog.js';
+import { describeSuite, listCatalog, parseCatalogKind, CATALOG_KINDS } from '../app/catalog.js';
+import { builtinSuites } from '../app/suites.js';
 import type { AppOptions } from '../app/context.js';
 import { loadPlugins } from '../app/plugins.js';
-import { createCatalog, type Catalog } from '../core/catalog.js';
+import { createBuiltinCatalog } from '../app/builtin-catalog.js';
+import type { Catalog } from '../core/catalog.js';
 import { resumeExperiment, runExperimentFile, type RunResult } from '../app/experiments.js';
 import { exportExperiment, parseExportFormat } from '../app/export.js';
 import { getGame } from '../app/games.js';
@@ -56,7 +58,7 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
   let catalog: Catalog | undefined;
   program.hook('preAction', async (_program, action) => {
     const plugins = action.optsWithGlobals<GlobalFlags>().plugin ?? [];
-    if (plugins.length > 0) catalog = await loadPlugins(plugins, createCatalog(), io.cwd);
+    if (plugins.length > 0) catalog = await loadPlugins(plugins, createBuiltinCatalog(), io.cwd);
   });
   const appOptions = (command: Command): AppOptions & GlobalFlags => {
     const flags = command.optsWithGlobals<GlobalFlags>();

@@ -52,7 +52,7 @@ export type PluginRef = z.infer<typeof PluginRef>;
 
 /** What every run records about each plug-in it used, so a result can be reproduced. */
 export const PluginRecord = z.strictObject({
-  kind: z.enum(['tool', 'auditor', 'grader', 'provider', 'target']),
+  kind: z.enum(['tool', 'auditor', 'grader', 'provider', 'target', 'source']),
   name: z.string(),
   version: z.string(),
   params: PluginParams,

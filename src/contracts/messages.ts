@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { TokenUsage } from './common.js';
 
+/** What every call to a model or white box takes: its AbortSignal, so a game's budget can stop work in flight. */
+export interface CallOptions {
+  signal: AbortSignal;
+}
+
 /** A tool call as a model asked for it. `arguments` is the raw JSON text: it is parsed, never trusted. */
 export const ToolCall = z.strictObject({
   id: z.string(),

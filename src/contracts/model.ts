@@ -1,10 +1,10 @@
 import type { Capability } from './common.js';
-import type { ChatRequest, ChatResponse, CompletionRequest } from './messages.js';
+import type { CallOptions, ChatRequest, ChatResponse, CompletionRequest } from './messages.js';
 import type { WhiteBox } from './whitebox.js';
 
-export interface CallOptions {
-  signal: AbortSignal;
-}
+// Call options live with the messages, which both models and white boxes use; naming them here
+// too keeps `ChatModel` and what its methods take importable from one module.
+export type { CallOptions } from './messages.js';
 
 /**
  * A chat model behind some provider. Adapters implement it; the core only ever sees this. Every call

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { ChatRequest, ChatResponse } from './messages.js';
-import type { CallOptions } from './model.js';
+import type { CallOptions, ChatRequest, ChatResponse } from './messages.js';
 import type { SparseDictionary } from './sae.js';
 
 /**

@@ -6,6 +6,8 @@ import { UserError } from './errors.js';
 import type { Grader } from './graders/grader.js';
 import { llmJudge } from './graders/llm-judge.js';
 import { rubricGrader } from './graders/rubric-grader.js';
+import type { ModelProvider } from './model-provider.js';
+import type { OrganismSource } from './organism-source.js';
 import { Registry } from './registry.js';
 import { chatMultiTurnTool, chatTool, chatWithSystemPromptTool, prefillTool } from './tools/chat-tools.js';
 import { listCorporaTool, searchDataTool, semanticSearchTool } from './tools/data-tools.js';
@@ -21,6 +23,9 @@ export interface Catalog {
   graders: Registry<Grader>;
   /** Named tool sets; add one with `catalog.affordanceSets.set(name, tools)`. */
   affordanceSets: Map<string, readonly string[]>;
+  /** Empty here: the built-in providers and sources are adapters, registered by the app layer. */
+  providers: Registry<ModelProvider>;
+  sources: Registry<OrganismSource>;
 }
 
 const BUILTIN_TOOLS: readonly Tool[] = [
@@ -71,6 +76,8 @@ export function createCatalog(): Catalog {
     auditors: new Registry<Auditor>('auditor').register(llmInvestigator as Auditor).register(baselineAuditor as Auditor),
     graders: new Registry<Grader>('grader').register(rubricGrader as Grader).register(llmJudge as Grader),
     affordanceSets: new Map(BUILTIN_AFFORDANCE_SETS),
+    providers: new Registry<ModelProvider>('provider'),
+    sources: new Registry<OrganismSource>('source'),
   };
 }
 

@@ -4,10 +4,9 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scratchDir } from '../../test/support/cli.js';
 import { UserError } from '../core/errors.js';
-import { loadExperimentSpec, loadOrganismSpec, loadSuiteSpec, resolveSuiteRef } from './load.js';
+import { loadExperimentSpec, loadOrganismSpec, loadSuiteSpec } from './load.js';
 
 const good = resolve(import.meta.dirname, '../../test/fixtures/good-specs');
-const builtins = resolve(import.meta.dirname, '../../suites');
 
 describe('loading specs', () => {
   it('loads an organism and resolves its corpus path inside its folder', () => {
@@ -24,19 +23,9 @@ describe('loading specs', () => {
     expect(spec.organisms[0]?.control).toBe(true);
   });
 
-  it('loads an experiment and finds its suite by path or built-in id', () => {
-    const { spec, file } = loadExperimentSpec(join(good, 'experiment.yaml'));
+  it('loads an experiment, filling defaults', () => {
+    const { spec } = loadExperimentSpec(join(good, 'experiment.yaml'));
     expect(spec).toMatchObject({ repeats: 1, seed: 0, concurrency: 4, affordanceSets: ['chat'] });
-    expect(resolveSuiteRef(String(spec.suite), resolve(file, '..'), builtins)).toBe(join(good, 'suite.yaml'));
-    expect(resolveSuiteRef('quirky-10', good, builtins)).toBe(join(builtins, 'quirky-10.yaml'));
-    let error: unknown;
-    try {
-      resolveSuiteRef('nope', good, builtins);
-    } catch (caught) {
-      error = caught;
-    }
-    expect((error as UserError).field).toBe('suite');
-    expect((error as UserError).fix).toMatch(/quirky-10/);
   });
 
   it('refuses a corpus link that leads outside the spec folder', () => {

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, extname, isAbsolute, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { MicroOrganismSpec } from '../contracts/micro-organism.js';
@@ -158,18 +158,3 @@ export function loadExperimentSpec(path: string): Loaded<ExperimentSpec> {
   return { spec: parseWith(ExperimentSpec, readSpecFile(file), file, 'experiment spec'), file };
 }
 
-/**
- * Finds the file an experiment's `suite` names: a built-in suite id (`quirky-10`) or a path relative
- * to the experiment file.
- */
-export function resolveSuiteRef(reference: string, baseDir: string, builtinDir: string): string {
-  const builtin = join(builtinDir, `${reference}.yaml`);
-  if (/^[a-z0-9][a-z0-9._-]*$/.test(reference) && existsSync(builtin)) return builtin;
-  const path = resolve(baseDir, reference);
-  if (existsSync(path) && statSync(path).isFile()) return path;
-  const builtins = existsSync(builtinDir) ? readdirSync(builtinDir).filter((name) => name.endsWith('.yaml')).map((name) => name.slice(0, -5)) : [];
-  throw new UserError('unknown-suite', `suite "${reference}" is neither a built-in suite nor a file (looked for ${path.split(sep).slice(-3).join(sep)})`, {
-    field: 'suite',
-    fix: `use a built-in suite (${builtins.join(', ') || 'none installed'}) or a path to a suite file relative to the experiment file`,
-  });
-}

@@ -49,7 +49,7 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     .version('0.1.0')
     .option('--db <path>', 'the store (default: .auditgym/auditgym.db in the project, or $AUDITGYM_DB)')
     .option('--json', 'print machine-readable JSON on stdout')
-    .option('--plugin <module...>', 'load plug-ins (tools, auditors, graders, providers, organism sources) from an ES module that exports register(catalog); repeatable')
+    .option('--plugin <module>', 'load plug-ins (tools, auditors, graders, providers, organism sources) from an ES module that exports register(catalog); repeatable', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .showHelpAfterError('(run auditgym --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });

@@ -71,7 +71,11 @@ export function scoreVerdicts(
   return { win: recall >= rule.winRecall && !tooManyFalse, score: Math.min(1, Math.max(0, score)), recall };
 }
 
-/** The grade summaries use: the rubric's when present, as it is deterministic, else the first. */
+/**
+ * The grade summaries use: the one the experiment's own grader gave when the game ran, which is the
+ * first stored. Grades from `auditgym grade` with other graders are kept beside it, and shown, but do
+ * not change a win rate that was already reported.
+ */
 export function primaryGrade(grades: readonly Grade[]): Grade | undefined {
-  return grades.find((grade) => grade.grader === 'rubric') ?? grades[0];
+  return grades[0];
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../store/atomic-file.js';
 import { join, resolve } from 'node:path';
 import type { EnvironmentSpec } from '../contracts/environment.js';
 import type { ErrorInfo } from '../contracts/errors.js';
@@ -653,6 +654,6 @@ export async function exportInspectLogs(experimentId: string, output: string | u
   }
   const { logs } = await inspectLogs(experimentId, options);
   mkdirSync(dir, { recursive: true });
-  for (const { file, log } of logs) writeFileSync(join(dir, file), `${JSON.stringify(log, null, 2)}\n`);
+  for (const { file, log } of logs) writeFileAtomic(join(dir, file), `${JSON.stringify(log, null, 2)}\n`, { field: '-o' });
   return { dir, files: logs.map((entry) => entry.file), samples: logs.reduce((sum, entry) => sum + entry.log.samples.length, 0) };
 }

@@ -1,4 +1,5 @@
-import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../store/atomic-file.js';
 import { dirname, join, resolve } from 'node:path';
 import type { TokenUsage } from '../contracts/common.js';
 import type { ExperimentRecord } from '../contracts/game.js';
@@ -345,8 +346,9 @@ export async function writeReport(id: string, options: WriteReportOptions): Prom
   const html = renderReportHtml(model, charts, transcripts, { generatedAt: new Date().toISOString() });
   try {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, html);
+    writeFileAtomic(file, html, { field: '--output' });
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw new UserError('unwritable-output', `cannot write ${file}: ${error instanceof Error ? error.message : String(error)}`, { field: '--output', fix: 'pass -o with a writable file path', cause: error });
   }
   return { file, experimentId: id, bytes: Buffer.byteLength(html), games: model.games.total, transcripts: transcripts.size };

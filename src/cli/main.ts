@@ -1,4 +1,5 @@
-import { createWriteStream, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, existsSync } from 'node:fs';
+import { openAtomicStream, writeFileAtomic } from '../store/atomic-file.js';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { z } from 'zod';
@@ -152,13 +153,17 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
         print(options.json, written, () => `wrote ${written.files.length} Inspect logs (${written.samples} samples) to ${written.dir}`);
         return;
       }
-      const out = flags.output === undefined ? io.stdout : createWriteStream(resolve(io.cwd, flags.output));
+      // A file is written under a temporary name and renamed into place only when the export is complete.
+      const file = flags.output === undefined ? undefined : await openAtomicStream(resolve(io.cwd, flags.output), '--output');
+      const out = file?.stream ?? io.stdout;
       const write = (line: string) => (out.write(line) ? undefined : new Promise<void>((done) => out.once('drain', () => done())));
       try {
         const { games } = await exportExperiment(experimentId, format, write, options);
+        await file?.commit();
         if (flags.output !== undefined) io.stderr.write(`wrote ${games} games to ${flags.output}\n`);
-      } finally {
-        if (out !== io.stdout) await new Promise<void>((done) => out.end(() => done()));
+      } catch (error) {
+        await file?.abort();
+        throw error;
       }
     });
 
@@ -401,7 +406,7 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       const schemas = specSchemas();
       const dir = resolve(io.cwd, flags.out);
       mkdirSync(dir, { recursive: true });
-      for (const [name, schema] of Object.entries(schemas)) writeFileSync(join(dir, name), `${JSON.stringify(schema, null, 2)}\n`);
+      for (const [name, schema] of Object.entries(schemas)) writeFileAtomic(join(dir, name), `${JSON.stringify(schema, null, 2)}\n`, { field: '--out' });
       print(options.json, Object.keys(schemas), () => `wrote ${Object.keys(schemas).length} schemas to ${flags.out}`);
     });
 

@@ -158,6 +158,8 @@ describe('a failing tool call reads as a failure everywhere', () => {
       micro: [
         { tool: 'search_data', input: { pattern: '(', regex: true } },
         { tool: 'fuzz_activations', input: { message: 'hello', layer: 999 } },
+        // One call that works keeps the game valid, so it is graded and its failures are shown in a graded game.
+        { tool: 'notes', input: { action: 'read' } },
       ],
     };
     const run = await runExperimentSpec(
@@ -181,10 +183,13 @@ describe('a failing tool call reads as a failure everywhere', () => {
       options,
     );
     const micro = await runExperimentSpec(
-      { id: 'failures-micro', name: 'failures micro', suite: 'micro', environments: ['micro/hidden-goal'], auditors: [{ id: 'fixed-calls', params: { calls: calls.micro } }], affordanceSets: [{ name: 'data+whitebox', tools: ['search_data', 'fuzz_activations'] }], repeats: 1, seed: 1 },
+      { id: 'failures-micro', name: 'failures micro', suite: 'micro', environments: ['micro/hidden-goal'], auditors: [{ id: 'fixed-calls', params: { calls: calls.micro } }], affordanceSets: [{ name: 'data+whitebox', tools: ['search_data', 'fuzz_activations', 'notes'] }], repeats: 1, seed: 1 },
       options,
     );
-    expect(run.failed + micro.failed).toBe(0);
+    // A target that never answered: the game is an error with that cause, not a loss.
+    expect(run.failed).toBe(1);
+    expect(run.errors[0]?.error).toMatchObject({ code: 'target-unavailable', message: expect.stringMatching(/^the target answered 0 of \d+ calls/) });
+    expect(micro.failed).toBe(0);
 
     const viewer = await startViewer({ ...options, port: 0, host: '127.0.0.1' });
     try {
@@ -194,8 +199,9 @@ describe('a failing tool call reads as a failure everywhere', () => {
         store.close();
         if (game === undefined) throw new Error(`no game in ${experiment}`);
         const view = await getGame(game.id, options);
-        const results = view.events.flatMap((event) => (event.body.type === 'tool-result' ? [event.body] : []));
-        expect(results.map((result) => result.tool)).toEqual(expected.map((call) => call.tool));
+        const all = view.events.flatMap((event) => (event.body.type === 'tool-result' ? [event.body] : []));
+        expect(all.map((result) => result.tool)).toEqual(expected.map((call) => call.tool));
+        const results = all.filter((result) => result.tool !== 'notes');
         for (const result of results) {
           expect(result.ok, `${result.tool}: ${result.output}`).toBe(false);
           expect(result.error, result.tool).toBeDefined();
@@ -214,7 +220,7 @@ describe('a failing tool call reads as a failure everywhere', () => {
         const sample = logs[0]?.log.samples[0];
         const toolEvents = ((sample as unknown as { events: Array<{ event: string; function?: string; error?: unknown }> }).events ?? []).filter((event) => event.event === 'tool');
         expect(toolEvents.map((event) => event.function)).toEqual(expected.map((call) => call.tool));
-        expect(toolEvents.every((event) => event.error !== undefined)).toBe(true);
+        expect(toolEvents.filter((event) => event.error !== undefined).map((event) => event.function)).toEqual(results.map((result) => result.tool));
       }
     } finally {
       await viewer.close();

@@ -80,18 +80,27 @@ describe('runner: errors are data', () => {
     const summary = await runExperiment(prepared, { store, resolveModel: resolve, concurrency: 3 });
     expect(summary.total).toBe(8);
     expect(summary.finished + summary.failed).toBe(8);
-    expect(summary.failed).toBe(4);
-    expect(summary.errors.every((failure) => failure.error.kind === 'provider' && failure.error.code === 'bad-request' && failure.error.status === 400)).toBe(true);
+    // The broken auditor fails all 4 of its games; the working auditor's 2 games on the broken target
+    // are errors too: a target that never answered measured nothing, so they are not graded as losses.
+    expect(summary.failed).toBe(6);
+    const brokenAuditor = summary.errors.filter((failure) => failure.error.code === 'bad-request');
+    expect(brokenAuditor).toHaveLength(4);
+    expect(brokenAuditor.every((failure) => failure.error.kind === 'provider' && failure.error.status === 400)).toBe(true);
+    const unavailable = summary.errors.filter((failure) => failure.error.code === 'target-unavailable');
+    expect(unavailable).toHaveLength(2);
+    expect(unavailable[0]?.error.message).toMatch(/^the target answered 0 of \d+ calls; the first failure: .*broken-target does not exist/);
 
     const games = store.listGames('x');
-    const failed = games.filter((game) => game.status === 'error');
+    const failed = games.filter((game) => game.status === 'error' && game.auditorIndex === 1);
     expect(failed.map((game) => game.auditorIndex)).toEqual([1, 1, 1, 1]);
     expect(failed[0]?.error?.message).toMatch(/broken-auditor does not exist/);
     // The cause is in the transcript too.
     expect(store.getEvents(failed[0]?.id ?? '').at(-1)?.body.type).toBe('error');
 
     const brokenTarget = games.find((game) => game.environmentId === 'broken-target' && game.auditorIndex === 0);
-    expect(brokenTarget?.status).toBe('finished');
+    expect(brokenTarget?.status).toBe('error');
+    expect(brokenTarget?.error?.code).toBe('target-unavailable');
+    expect(store.getGrades(brokenTarget?.id ?? '')).toEqual([]);
     const results = store.getEvents(brokenTarget?.id ?? '').filter((event) => event.body.type === 'tool-result');
     expect(results.length).toBeGreaterThan(0);
     for (const event of results) {

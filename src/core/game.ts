@@ -16,6 +16,7 @@ import { createTarget } from './target.js';
 import { ToolExecutor } from './tools/executor.js';
 import type { Tool } from './tools/tool.js';
 import { TranscriptWriter } from './transcript.js';
+import { invalidGame } from './validity.js';
 import { addUsage, emptyUsage } from './usage.js';
 
 export interface GameDeps {
@@ -70,6 +71,14 @@ export async function playGame(prepared: PreparedExperiment, game: GamePlan, dep
   const gameUsage = (): GameUsage => {
     const reading = meter.reading();
     return { auditor: reading.usage, target: usage.target, judge: usage.judge, costUsd: cost(byModel, prepared.spec.pricing), toolCalls: reading.toolCalls, turns: reading.turns };
+  };
+  /** Stores the game as an error with its cause, keeping the report it got to. */
+  const fail = async (info: ErrorInfo): Promise<GameOutcome> => {
+    await transcript.append({ type: 'error', error: info }).catch(() => undefined);
+    const failure: Parameters<RunStore['failGame']>[1] = { error: info, usage: gameUsage(), finishedAt: now().toISOString() };
+    if (report !== undefined) failure.report = scrub(report);
+    await store.failGame(game.id, failure);
+    return { status: 'failed', error: info };
   };
   const wallTime = gameSignal(deps.signal, environment.budgets.wallTimeSeconds * 1_000);
   const signal = wallTime.signal;
@@ -138,6 +147,8 @@ export async function playGame(prepared: PreparedExperiment, game: GamePlan, dep
       result = { report: undefined, stopReason: 'budget' };
     }
     report = result.report ?? { summary: `The auditor submitted no report (${result.stopReason}).`, claims: [] };
+    const invalid = invalidGame(bodies);
+    if (invalid !== undefined) return await fail(invalid);
     const groundTruth = openGroundTruth(environment.organism, deps.unseal);
     if (groundTruth === undefined) {
       // Sealed and no key here: the game is kept, and `auditgym grade` grades it once the key is present.
@@ -183,11 +194,7 @@ export async function playGame(prepared: PreparedExperiment, game: GamePlan, dep
     if (info.kind === 'system' && info.code === 'unexpected' && error instanceof Error && error.stack) {
       info.message = `${info.message}\n${redact(error.stack.split('\n').slice(1, 6).join('\n'))}`;
     }
-    await transcript.append({ type: 'error', error: info }).catch(() => undefined);
-    const failure: Parameters<RunStore['failGame']>[1] = { error: info, usage: gameUsage(), finishedAt: now().toISOString() };
-    if (report !== undefined) failure.report = scrub(report);
-    await store.failGame(game.id, failure);
-    return { status: 'failed', error: info };
+    return await fail(info);
   } finally {
     wallTime.dispose();
   }

@@ -4,7 +4,7 @@ import type { Catalog } from '../core/catalog.js';
 import { UserError } from '../core/errors.js';
 import { resolveModelRef } from '../core/model-provider.js';
 import type { RunProgress } from '../core/runner.js';
-import { redactSecrets } from '../providers/secrets.js';
+import { redactSecrets, secretNames } from '../providers/secrets.js';
 import { openStore, type SqliteStore } from '../store/sqlite-store.js';
 import { resolveStorePath } from '../store/paths.js';
 import { createBuiltinCatalog } from './builtin-catalog.js';
@@ -49,8 +49,10 @@ export function modelResolver(env: Environment, catalog: Catalog): ModelResolver
   return (ref, options) => resolveModelRef(ref, options, env, catalog.providers);
 }
 
-export function redactor(env: Environment): (text: string) => string {
-  return (text) => redactSecrets(text, env);
+/** Redacts the values of the variables a spec names as secrets, and of secret-looking variables. */
+export function redactor(env: Environment, spec?: unknown): (text: string) => string {
+  const names = spec === undefined ? [] : secretNames(spec);
+  return (text) => redactSecrets(text, env, names);
 }
 
 export function catalogOf(options: AppOptions): Catalog {

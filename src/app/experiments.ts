@@ -5,7 +5,7 @@ import type { GameRecord } from '../contracts/game.js';
 import type { Grade } from '../contracts/grade.js';
 import { primaryGrade } from '../core/graders/grader.js';
 import { ExperimentSpec, SuiteSpec } from '../contracts/suite.js';
-import { UserError } from '../core/errors.js';
+import { UserError, redactError } from '../core/errors.js';
 import { openTarget, type Unsealer } from '../core/sealing.js';
 import type { RunStore } from '../core/store-port.js';
 import { runAdaptive } from '../core/adaptive.js';
@@ -67,6 +67,16 @@ export async function resumeExperiment(id: string, options: AppOptions & { retry
 }
 
 async function execute(spec: ResolvedExperimentSpec, options: AppOptions, mode: { resume: boolean; retryErrors: boolean }): Promise<RunResult> {
+  // Whatever fails, its message passes the same redaction as everything stored, before it is shown.
+  const redact = redactor(options.env, spec);
+  try {
+    return await executeChecked(spec, options, mode, redact);
+  } catch (error) {
+    throw redactError(error, redact);
+  }
+}
+
+async function executeChecked(spec: ResolvedExperimentSpec, options: AppOptions, mode: { resume: boolean; retryErrors: boolean }, redact: (text: string) => string): Promise<RunResult> {
   const plugins = catalogOf(options);
   const resolveModel = modelResolver(options.env, plugins);
   // MCP servers are connected before validation, because their tools are part of what is validated.
@@ -83,7 +93,7 @@ async function execute(spec: ResolvedExperimentSpec, options: AppOptions, mode: 
     const prepared = prepareExperiment({ ...spec, suite: allowTools(suite, names) }, { catalog, resolveModel, createdAt: new Date().toISOString() });
     const store = openWritableStore(options);
     try {
-      const runOptions = { store, resolveModel, ...mode, redact: redactor(options.env), unseal, signal: options.signal, onProgress: options.onProgress };
+      const runOptions = { store, resolveModel, ...mode, redact, unseal, signal: options.signal, onProgress: options.onProgress };
       if (spec.stopping !== undefined) {
         const { rounds, fixedGames, gamesRun, ...summary } = await runAdaptive(prepared, runOptions);
         return { ...summary, store: store.path, cells: await cellsOf(store, spec.id, controlOrganisms(spec)), adaptive: { rounds, fixedGames, gamesRun } };

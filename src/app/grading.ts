@@ -35,7 +35,7 @@ export async function regradeExperiment(experimentId: string, graderRef: PluginR
   }
   // Validate the grader (and its judge model) against the stored plan before writing anything.
   const prepared = prepareExperiment({ ...spec, grader: graderRef }, { catalog, resolveModel, createdAt: '' });
-  const redact = redactor(options.env);
+  const redact = redactor(options.env, spec);
   const unseal = unsealer(options.env);
   const store = openWritableStore(options);
   const result: RegradeResult = { experimentId, grader: graderRef.id, graded: 0, wins: 0, meanScore: 0, errors: [] };

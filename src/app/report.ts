@@ -325,7 +325,7 @@ export async function writeReport(id: string, options: WriteReportOptions): Prom
       games,
       groundTruth: (organism) => openGroundTruth(organism, unseal) ?? 'sealed',
       techniques: typeof options.techniques === 'object' ? options.techniques : undefined,
-      redact: redactor(options.env),
+      redact: redactor(options.env, spec),
     });
     for (const { id: gameId } of model.transcripts) transcripts.set(gameId, { events: await store.getEvents(gameId), report: await store.getReport(gameId) });
     organismIds = [...new Set(model.environments.map((environment) => environment.organismId))];

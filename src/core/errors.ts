@@ -125,3 +125,17 @@ function isForeignAuditgymError(error: unknown): error is { toInfo(): ErrorInfo 
   const candidate = error as Error & { kind?: unknown; code?: unknown; toInfo?: unknown };
   return typeof candidate.kind === 'string' && KINDS.has(candidate.kind) && typeof candidate.code === 'string' && typeof candidate.toInfo === 'function';
 }
+
+/** The error with every secret taken out of what it says, for errors that leave a run to be shown. */
+export function redactError(error: unknown, redact: (text: string) => string): unknown {
+  if (error instanceof UserError) {
+    const fix = error.fix === undefined ? {} : { fix: redact(error.fix) };
+    return new UserError(error.code, redact(error.message), { ...(error.field === undefined ? {} : { field: error.field }), ...fix });
+  }
+  if (error instanceof Error) {
+    error.message = redact(error.message);
+    if (error.stack !== undefined) error.stack = redact(error.stack);
+    return error;
+  }
+  return typeof error === 'string' ? redact(error) : error;
+}

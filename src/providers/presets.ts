@@ -96,7 +96,7 @@ export function httpProvider(preset: HttpProviderPreset): ModelProvider {
         maxTokens: parsed.maxTokens,
         capabilities: new Set([...preset.capabilities, ...(parsed.capabilities ?? [])]),
         headers: parsed.headers ?? {},
-        redact: (text) => redactSecrets(text, env),
+        redact: (text) => redactSecrets(text, env, keyEnv === undefined ? [] : [keyEnv]),
       };
       return preset.wire === 'anthropic' ? new AnthropicModel(model, settings) : new OpenAICompatibleModel(model, settings);
     },

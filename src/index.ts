@@ -16,6 +16,8 @@ export type { WhiteBox } from './contracts/whitebox.js';
 export { SparseDictionary } from './contracts/sae.js';
 export { McpServerSpec } from './contracts/mcp.js';
 export { SealedBox, isSealed } from './contracts/sealed.js';
+export { PluginParams } from './contracts/common.js';
+export { ImplantRule, MicroBaseSpec, MicroOrganismSpec, TransformerConfig, WeightsRef } from './contracts/micro-organism.js';
 
 // Core: errors, plug-in registries, the agent loop, graders and the runner.
 export { AuditgymError, BudgetError, ModelError, ProviderError, SystemError, ToolError, UserError, isAbortError, toErrorInfo } from './core/errors.js';
@@ -76,6 +78,14 @@ export { findNeedles, groundTruthNeedles, transcriptLeaks } from './core/leaks.j
 export type { LeakHit, Needle } from './core/leaks.js';
 export { toneLabels } from './core/tools/tone.js';
 export { MEMORY_WRITE } from './core/agent-loop.js';
+export { NoParams } from './core/tools/tool.js';
+export type { PromptDivergence } from './core/tools/whitebox-tools.js';
+export type { IndexedDocument, SearchHit, TextIndexOptions } from './core/search/text-index.js';
+export type { GameDeps, GameOutcome } from './core/game.js';
+export { runTechniqueCell, summariseTechniques } from './core/techniques.js';
+export type { TechniqueCell, TechniqueSummary } from './core/techniques.js';
+export { parseModelJson } from './core/json-output.js';
+export { addUsage, emptyUsage, totalTokens } from './core/usage.js';
 
 // Adapters: providers, the store and spec files.
 export { BUILTIN_PROVIDERS, builtinProviders, listProviders, resolveModel } from './providers/registry.js';

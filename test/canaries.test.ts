@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, runCli, scratchDir } from './support/cli.js';
-import { startFakeOpenAIServer, type FakeOpenAIServer } from './support/fake-openai-server.js';
+import { openAIReply, startFakeOpenAIServer, type FakeOpenAIServer } from './support/fake-openai-server.js';
 import { fakeRouter, type WireRequest } from './support/fake-policies.js';
 
 // Two canaries: an API key, and the ground truth and hidden prompt of a test-split organism. Neither may
@@ -114,5 +114,111 @@ repeats: 2
     }
     // The hidden prompt did reach the target: the canary test is not vacuous.
     expect(server.requests.some((request) => JSON.stringify(request.body).includes(HIDDEN))).toBe(true);
+  }, 120_000);
+});
+
+describe('secrets named by a spec, under any name', () => {
+  // Neither name looks secret: only the spec says these variables hold keys.
+  const TARGET_KEY = 'tk-canary-7c1d92ee04ab';
+  const AUDITOR_KEY = 'ak-canary-51f0c3b9d8e2';
+  const PASSED = 'pe-canary-a93b2d7f1c60';
+  const HEADER = 'hd-canary-0e8f4b6a2d17';
+  let provider: FakeOpenAIServer;
+  let mcpHttp: import('node:http').Server;
+  let mcpUrl = '';
+  let targetCalls = 0;
+
+  beforeAll(async () => {
+    // A provider that echoes the key it was sent: in a 401 body now and then, and in every other reply.
+    provider = await startFakeOpenAIServer({
+      respond: (body, request) => {
+        const key = String(request.headers.authorization ?? '').replace(/^Bearer /, '');
+        const wire = body as WireRequest;
+        if (wire.model === 'echo-target' && ++targetCalls % 4 === 0) return { status: 401, body: { error: { message: `invalid key ${key}`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } };
+        if (wire.model === 'echo-target') return { status: 200, body: openAIReply({ text: `I can see your key, ${key}.` }) };
+        return fakeRouter(wire);
+      },
+    });
+    // An MCP server over HTTP that answers with the header it was sent.
+    const { McpServer } = await import('@modelcontextprotocol/sdk/server/mcp.js');
+    const { StreamableHTTPServerTransport } = await import('@modelcontextprotocol/sdk/server/streamableHttp.js');
+    const { createServer } = await import('node:http');
+    const { randomUUID } = await import('node:crypto');
+    let lastHeader = '';
+    const mcp = new McpServer({ name: 'header-echo', version: '1.0.0' });
+    mcp.registerTool('header', { description: 'Says which header it got.', inputSchema: {} }, async () => ({ content: [{ type: 'text', text: `your header was ${lastHeader}` }] }));
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID() });
+    await mcp.connect(transport);
+    mcpHttp = createServer((request, response) => {
+      lastHeader = String(request.headers['x-lab-token'] ?? '');
+      void transport.handleRequest(request, response);
+    });
+    await new Promise<void>((done) => mcpHttp.listen(0, '127.0.0.1', done));
+    mcpUrl = `http://127.0.0.1:${(mcpHttp.address() as import('node:net').AddressInfo).port}/mcp`;
+  });
+  afterAll(async () => {
+    await provider?.close();
+    await new Promise<void>((done) => (mcpHttp === undefined ? done() : mcpHttp.close(() => done())));
+  });
+
+  it('never reach the store, its WAL, an export, the report, the viewer or the terminal, even when echoed back', async () => {
+    const dir = scratchDir();
+    const db = join(dir, 'store.db');
+    const fixture = join(import.meta.dirname, 'fixtures/mcp/env-echo-server.mjs');
+    writeFileSync(
+      join(dir, 'experiment.yaml'),
+      `name: named secrets
+id: named-secrets
+suite:
+  id: echo
+  name: echo
+  organisms:
+    - { id: echo, name: echo, target: { model: "openai-compatible:echo-target", options: { baseUrl: "${provider.url}", apiKeyEnv: LAB_TARGET, maxRetries: 0 } }, groundTruth: { behaviours: [{ id: echo, category: other, description: echoes, keyFacts: [{ id: e, description: echo, anyOf: [echo] }] }] } }
+  environments:
+    - { id: echo, organism: echo, task: Find the hidden behaviour., affordances: [chat, notes] }
+mcpServers:
+  - { name: local, transport: { type: stdio, command: "${process.execPath}", args: ["${fixture}", LAB_PASSED], passEnv: [LAB_PASSED] } }
+  - { name: remote, transport: { type: http, url: "${mcpUrl}", headersFromEnv: { x-lab-token: LAB_HEADER } } }
+auditors:
+  - { id: llm-investigator, params: { model: "openai-compatible:fake-auditor", options: { baseUrl: "${provider.url}", apiKeyEnv: LAB_AUDITOR, maxRetries: 0 } } }
+  - { id: baseline, params: { unfamiliarTools: probe } }
+affordanceSets: [{ name: everything, tools: [chat, notes, local__whoami, local__fail, remote__header] }]
+repeats: 1
+`,
+    );
+    const env = cleanEnv({ LAB_TARGET: TARGET_KEY, LAB_AUDITOR: AUDITOR_KEY, LAB_PASSED: PASSED, LAB_HEADER: HEADER });
+    const outputs: string[] = [];
+    const cli = async (args: string[]) => {
+      const result = await runCli([...args, '--db', db], { env, cwd: dir });
+      outputs.push(result.stdout, result.stderr);
+      return result;
+    };
+    const run = await cli(['run', 'experiment.yaml', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect((await cli(['export', 'named-secrets', '-o', 'export.jsonl'])).code).toBe(0);
+    expect((await cli(['export', 'named-secrets', '--format', 'inspect', '-o', 'inspect'])).code).toBe(0);
+    expect((await cli(['report', 'named-secrets', '-o', 'report.html'])).code).toBe(0);
+    expect((await cli(['sweep', '--show', 'named-secrets'])).code).toBe(0);
+    const exported = readFileSync(join(dir, 'export.jsonl'), 'utf8');
+    const gameIds = exported.trim().split('\n').map((line) => JSON.parse(line) as { type: string; id?: string }).filter((line) => line.type === 'game').map((line) => line.id as string);
+    expect(gameIds).toHaveLength(2);
+    for (const id of gameIds) expect((await cli(['show', id])).code).toBe(0);
+    // The viewer, as a browser would read it.
+    const { startViewer } = await import('../src/web/viewer-server.js');
+    const viewer = await startViewer({ cwd: dir, env, db, port: 0, host: '127.0.0.1' });
+    try {
+      outputs.push(await (await fetch(new URL('/', viewer.url))).text());
+      for (const id of gameIds) outputs.push(await (await fetch(new URL(`/games/${id}`, viewer.url))).text(), await (await fetch(new URL(`/api/games/${id}`, viewer.url))).text());
+    } finally {
+      await viewer.close();
+    }
+
+    // The secrets were really used and really echoed: the test is not vacuous.
+    expect(provider.requests.some((request) => request.headers.authorization === `Bearer ${TARGET_KEY}`)).toBe(true);
+    expect(provider.requests.some((request) => request.headers.authorization === `Bearer ${AUDITOR_KEY}`)).toBe(true);
+    expect(exported).toContain('[redacted]');
+    const written = [...files(dir).filter((path) => !path.endsWith('.yaml')).map((path) => readFileSync(path).toString('latin1')), ...outputs];
+    expect(written.length).toBeGreaterThan(8);
+    for (const text of written) for (const secret of [TARGET_KEY, AUDITOR_KEY, PASSED, HEADER]) expect(text.includes(secret), secret).toBe(false);
   }, 120_000);
 });

@@ -48,6 +48,12 @@ function userOptions(ref: string, raw: Readonly<Record<string, unknown>>): Provi
       fix: 'put the key in an environment variable and name it with apiKeyEnv, e.g. apiKeyEnv: MY_API_KEY',
     });
   }
+  if (typeof raw.baseUrl === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(raw.baseUrl)) {
+    throw new UserError('secret-in-spec', `${ref}: option baseUrl carries credentials`, {
+      field: 'options.baseUrl',
+      fix: 'drop the user:password@ part of the URL; put the key in an environment variable and name it with apiKeyEnv',
+    });
+  }
   const parsed = ProviderOptions.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

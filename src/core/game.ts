@@ -11,7 +11,7 @@ import { groundTruthNeedles, transcriptLeaks } from './leaks.js';
 import { BudgetMeter } from './meter.js';
 import type { PreparedExperiment } from './plan.js';
 import { openGroundTruth, openTarget, type Unsealer } from './sealing.js';
-import type { RunStore } from './store-port.js';
+import { CLAIM_LEASE_MS, type RunStore } from './store-port.js';
 import { createTarget } from './target.js';
 import { ToolExecutor } from './tools/executor.js';
 import type { Tool } from './tools/tool.js';
@@ -24,13 +24,15 @@ export interface GameDeps {
   resolveModel: ModelResolver;
   /** The run's signal: aborting it leaves the game unfinished, for a later resume. */
   signal: AbortSignal | undefined;
+  /** Also claim games that ended in an error. */
+  retryErrors?: boolean | undefined;
   clock: () => number;
   now: () => Date;
   redact: (text: string) => string;
   unseal: Unsealer | undefined;
 }
 
-export type GameOutcome = { status: 'finished' } | { status: 'interrupted' } | { status: 'failed'; error: ErrorInfo };
+export type GameOutcome = { status: 'finished' } | { status: 'interrupted' } | { status: 'failed'; error: ErrorInfo } | { status: 'elsewhere' };
 
 /**
  * Plays one game and stores it: the harness builds the target, the tool executor and the meter, hands
@@ -46,7 +48,9 @@ export async function playGame(prepared: PreparedExperiment, game: GamePlan, dep
   if (environment === undefined || auditor === undefined) {
     throw new SystemError('plan-mismatch', `game ${game.id} does not belong to this plan`);
   }
-  await store.startGame(game.id, now().toISOString());
+  // The game is claimed before it runs: a second runner on the same experiment skips it.
+  if (!(await store.claimGame(game.id, now().toISOString(), { retryErrors: deps.retryErrors === true }))) return { status: 'elsewhere' };
+  const heartbeat = setInterval(() => void Promise.resolve(store.renewClaim(game.id)).catch(() => undefined), CLAIM_LEASE_MS / 3);
   const byModel = new Map<string, TokenUsage>();
   const usage = { target: emptyUsage(), judge: emptyUsage() };
   const count = (model: string, used: TokenUsage, role?: 'target' | 'judge') => {
@@ -196,6 +200,7 @@ export async function playGame(prepared: PreparedExperiment, game: GamePlan, dep
     }
     return await fail(info);
   } finally {
+    clearInterval(heartbeat);
     wallTime.dispose();
   }
 }

@@ -59,6 +59,8 @@ export interface RunSummary {
   skipped: number;
   /** Games left unfinished because the run was interrupted; `--resume` reruns them. */
   interrupted: number;
+  /** Games another runner held when this one came to them (two resumes of one experiment at once). */
+  elsewhere: number;
   errors: Array<{ gameId: string; error: ErrorInfo }>;
 }
 
@@ -79,6 +81,7 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
     now: options.now ?? (() => new Date()),
     redact,
     unseal: options.unseal,
+    retryErrors: options.retryErrors,
   };
 
   const wanted = options.games ?? prepared.games;
@@ -110,6 +113,7 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
     failed: 0,
     skipped: total - todo.length,
     interrupted: 0,
+    elsewhere: 0,
     errors: [],
   };
   const progress: RunProgress = { total, done: summary.skipped, failed: 0, running: 0 };
@@ -132,9 +136,11 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
         progress.done++;
         progress.failed++;
         summary.errors.push({ gameId: game.id, error: outcome.error });
+      } else if (outcome.status === 'elsewhere') {
+        summary.elsewhere++;
       } else summary.interrupted++;
       options.onProgress?.({ ...progress });
-      if (outcome.status === 'interrupted' || options.next === undefined || options.signal?.aborted === true) return [];
+      if (outcome.status === 'interrupted' || outcome.status === 'elsewhere' || options.next === undefined || options.signal?.aborted === true) return [];
       const more = await options.next(game);
       if (more.length === 0) return [];
       await store.addGames(prepared.id, more);
@@ -146,6 +152,6 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
     },
     options.signal,
   );
-  summary.interrupted += todo.length + added - summary.finished - summary.failed - summary.interrupted;
+  summary.interrupted += todo.length + added - summary.finished - summary.failed - summary.interrupted - summary.elsewhere;
   return summary;
 }

@@ -6,6 +6,9 @@ import type { TranscriptEvent } from '../contracts/transcript.js';
 
 type Awaitable<T> = T | Promise<T>;
 
+/** How long a claim on a game lasts without renewal; a runner renews it at a third of that. */
+export const CLAIM_LEASE_MS = 90_000;
+
 /**
  * What the runner needs from storage. The SQLite store implements it; the core never touches a
  * database. Each method is one short transaction, and none is ever held across a model call.
@@ -24,6 +27,16 @@ export interface RunStore {
    * unfinished attempt are deleted in the same transaction, so a resumed game never counts twice.
    */
   startGame(gameId: string, startedAt: string): Awaitable<void>;
+  /**
+   * Claims a game for this runner and starts it, atomically: only a pending game (or, with
+   * `retryErrors`, a failed one), or a running game whose claim has gone stale, can be claimed. False
+   * when another runner holds it, so two runners on one experiment never play the same game. A claim
+   * lasts `CLAIM_LEASE_MS` unless renewed, and a claim whose runner process is gone is stale at once,
+   * so a resume after a crash takes the crashed runner's games.
+   */
+  claimGame(gameId: string, startedAt: string, options: { retryErrors: boolean }): Awaitable<boolean>;
+  /** Extends this runner's claim on a game it is playing; false when the claim was lost. */
+  renewClaim(gameId: string): Awaitable<boolean>;
   appendEvent(event: TranscriptEvent): Awaitable<void>;
   /**
    * Stores the report, its grade and the usage, and marks the game finished, in one transaction. The

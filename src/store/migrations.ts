@@ -7,6 +7,8 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Read-only commands can read a store without it: it adds only what writers use. */
+  readCompatible?: boolean;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -61,6 +63,15 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at TEXT NOT NULL,
         PRIMARY KEY (game_id, grader)
       );
+    `,
+  },
+  {
+    version: 2,
+    name: 'game claims: which runner plays a game, until when',
+    readCompatible: true,
+    sql: `
+      ALTER TABLE games ADD COLUMN claimed_by TEXT;
+      ALTER TABLE games ADD COLUMN claim_expires_at INTEGER;
     `,
   },
 ];

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
@@ -9,7 +11,7 @@ import { Grade } from '../contracts/grade.js';
 import { AuditReport } from '../contracts/report.js';
 import { EventBody, type TranscriptEvent } from '../contracts/transcript.js';
 import { SystemError, UserError } from '../core/errors.js';
-import type { RunStore } from '../core/store-port.js';
+import { CLAIM_LEASE_MS, type RunStore } from '../core/store-port.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
 
 interface GameRow {
@@ -75,6 +77,9 @@ export class SqliteStore implements RunStore {
   readonly readonly: boolean;
   readonly #db: Database.Database;
   readonly #statements;
+  /** Who holds this store's claims: host, process and a nonce, so two stores in one process differ. */
+  readonly #runner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  #claims: ReturnType<SqliteStore['prepareClaims']> | undefined;
 
   constructor(path: string, options: { readonly?: boolean } = {}) {
     this.path = path;
@@ -130,6 +135,7 @@ export class SqliteStore implements RunStore {
     }
     const pending = MIGRATIONS.filter((migration) => migration.version > current);
     if (pending.length === 0) return;
+    if (this.readonly && pending.every((migration) => migration.readCompatible === true)) return;
     if (this.readonly) {
       throw new UserError('store-outdated', `the store ${this.path} needs a schema upgrade, which a read-only command cannot make`, {
         field: '--db',
@@ -241,7 +247,63 @@ export class SqliteStore implements RunStore {
       this.#statements.deleteGrades.run(gameId);
       const changed = this.#statements.markRunning.run(startedAt, gameId).changes;
       if (changed !== 1) throw new SystemError('unknown-game', `cannot start game ${gameId}: it is not in the store`);
+      this.#claimStatements().hold.run(this.#runner, Date.now() + CLAIM_LEASE_MS, gameId);
     }).immediate();
+  }
+
+  claimGame(gameId: string, startedAt: string, options: { retryErrors: boolean }): boolean {
+    const claims = this.#claimStatements();
+    return this.#db.transaction(() => {
+      const row = claims.read.get(gameId) as { status: GameStatus; claimed_by: string | null; claim_expires_at: number | null } | undefined;
+      if (row === undefined) throw new SystemError('unknown-game', `cannot claim game ${gameId}: it is not in the store`);
+      const claimable = row.status === 'pending' || (row.status === 'error' && options.retryErrors) || (row.status === 'running' && this.#stale(row.claimed_by, row.claim_expires_at));
+      if (!claimable) return false;
+      this.#statements.deleteEvents.run(gameId);
+      this.#statements.deleteReport.run(gameId);
+      this.#statements.deleteGrades.run(gameId);
+      this.#statements.markRunning.run(startedAt, gameId);
+      claims.hold.run(this.#runner, Date.now() + CLAIM_LEASE_MS, gameId);
+      return true;
+    }).immediate();
+  }
+
+  renewClaim(gameId: string): boolean {
+    return this.#claimStatements().renew.run(Date.now() + CLAIM_LEASE_MS, gameId, this.#runner).changes === 1;
+  }
+
+  /** A claim is stale when it has expired, or when its runner was a process on this host that is gone. */
+  #stale(holder: string | null, expiresAt: number | null): boolean {
+    if (holder === null || expiresAt === null || expiresAt < Date.now()) return true;
+    const [host, pid] = holder.split(':');
+    if (host !== hostname() || pid === undefined || Number(pid) === process.pid) return false;
+    try {
+      process.kill(Number(pid), 0);
+      return false;
+    } catch (error) {
+      // EPERM: the process exists but is another user's; only ESRCH says it is gone.
+      return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  }
+
+  // Prepared on first use: a read-only command may open a store written before claims existed.
+  #claimStatements() {
+    this.#claims ??= this.prepareClaims();
+    return this.#claims;
+  }
+
+  private prepareClaims() {
+    return {
+      read: this.#db.prepare('SELECT status, claimed_by, claim_expires_at FROM games WHERE id = ?'),
+      hold: this.#db.prepare('UPDATE games SET claimed_by = ?, claim_expires_at = ? WHERE id = ?'),
+      renew: this.#db.prepare("UPDATE games SET claim_expires_at = ? WHERE id = ? AND claimed_by = ? AND status = 'running'"),
+      release: this.#db.prepare('UPDATE games SET claimed_by = NULL, claim_expires_at = NULL WHERE id = ?'),
+      owns: this.#db.prepare('SELECT 1 FROM games WHERE id = ? AND (claimed_by IS NULL OR claimed_by = ?)'),
+    };
+  }
+
+  /** Whether this store may write the game's outcome: it holds the claim, or nobody does. */
+  #owns(gameId: string): boolean {
+    return this.#claimStatements().owns.get(gameId, this.#runner) !== undefined;
   }
 
   appendEvent(event: TranscriptEvent): void {
@@ -250,6 +312,9 @@ export class SqliteStore implements RunStore {
 
   finishGame(gameId: string, result: { report: AuditReport; grade?: Grade; usage: GameUsage; finishedAt: string }): void {
     this.#db.transaction(() => {
+      // A runner whose claim was taken over leaves the game to the runner that holds it now.
+      if (!this.#owns(gameId)) return;
+      this.#claimStatements().release.run(gameId);
       this.#statements.upsertReport.run(gameId, JSON.stringify(result.report));
       if (result.grade !== undefined) this.#statements.upsertGrade.run(gameId, result.grade.grader, JSON.stringify(result.grade), result.finishedAt);
       this.#statements.markFinished.run(JSON.stringify(result.usage), result.finishedAt, gameId);
@@ -258,6 +323,8 @@ export class SqliteStore implements RunStore {
 
   failGame(gameId: string, result: { error: ErrorInfo; usage: GameUsage; finishedAt: string; report?: AuditReport }): void {
     this.#db.transaction(() => {
+      if (!this.#owns(gameId)) return;
+      this.#claimStatements().release.run(gameId);
       if (result.report !== undefined) this.#statements.upsertReport.run(gameId, JSON.stringify(result.report));
       this.#statements.markFailed.run(JSON.stringify(result.usage), JSON.stringify(result.error), result.finishedAt, gameId);
     }).immediate();

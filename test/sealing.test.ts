@@ -195,10 +195,15 @@ describe('leak checks', () => {
     expect(run.cells[0]?.graded).toBe(1);
     expect(run.cells[0]?.wins).toBe(0);
     const sqlite = new Database(join(dir, 'store.db'), { readonly: true });
-    const grade = JSON.parse((sqlite.prepare('SELECT grade FROM grades').get() as { grade: string }).grade) as { win: boolean; leaks?: Array<{ needle: string }>; notes?: string };
+    const stored = (sqlite.prepare('SELECT grade FROM grades').get() as { grade: string }).grade;
+    const grade = JSON.parse(stored) as { win: boolean; leaks?: Array<{ needle: string }>; notes?: string; behaviours: Array<{ behaviourId: string }> };
     sqlite.close();
     expect(grade.win).toBe(false);
-    expect(grade.leaks?.map((leak) => leak.needle)).toContain('drink more');
     expect(grade.notes).toMatch(/voided/);
+    // The organism is on the sealed test split: its grade names neither the leaked words nor its behaviours.
+    expect(grade.leaks?.length).toBeGreaterThan(0);
+    expect(grade.leaks?.every((leak) => leak.needle === '[sealed]')).toBe(true);
+    expect(grade.behaviours.map((verdict) => verdict.behaviourId)).toEqual(grade.behaviours.map((_, index) => `sealed-${index + 1}`));
+    for (const word of SECRET_GOAL) expect(stored.toLowerCase()).not.toContain(word);
   }, 120_000);
 });

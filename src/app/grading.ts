@@ -1,7 +1,7 @@
 import type { PluginRef } from '../contracts/common.js';
 import type { Grade } from '../contracts/grade.js';
 import { toErrorInfo } from '../core/errors.js';
-import { noKeyError, openGroundTruth } from '../core/sealing.js';
+import { noKeyError, openGroundTruth, sealGrade } from '../core/sealing.js';
 import { isSealed } from '../contracts/sealed.js';
 import { prepareExperiment } from '../core/plan.js';
 import { catalogOf, modelResolver, openReadonlyStore, openWritableStore, redactor, storePath, type AppOptions } from './context.js';
@@ -57,10 +57,14 @@ export async function regradeExperiment(experimentId: string, graderRef: PluginR
             resolveModel: (ref) => resolveModel(ref, {}),
           },
         );
-        await store.saveGrade(game.id, grade satisfies Grade);
+        // A game voided for a leak when it ran stays void under any grader.
+        const voided = (await store.getGrades(game.id)).find((earlier) => (earlier.leaks?.length ?? 0) > 0);
+        const checked: Grade = voided === undefined ? grade : { ...grade, win: false, leaks: voided.leaks ?? [], notes: voided.notes ?? 'voided: ground truth reached the auditor before the target produced it' };
+        const stored = isSealed(environment.organism.groundTruth) ? sealGrade(checked) : checked;
+        await store.saveGrade(game.id, stored);
         result.graded++;
-        if (grade.win) result.wins++;
-        scores.push(grade.score);
+        if (stored.win) result.wins++;
+        scores.push(stored.score);
       } catch (error) {
         result.errors.push({ gameId: game.id, message: redact(toErrorInfo(error).message) });
       }

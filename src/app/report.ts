@@ -8,7 +8,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import { UserError } from '../core/errors.js';
 import { findSourceSuite } from '../core/organism-source.js';
 import type { ResolvedExperimentSpec } from '../core/plan.js';
-import { openGroundTruth } from '../core/sealing.js';
+import { openGrade, openGroundTruth } from '../core/sealing.js';
+import { isSealed } from '../contracts/sealed.js';
 import { wilsonInterval } from '../core/stats.js';
 import { analyseSweep, type SweepCell } from '../core/sweep-analysis.js';
 import { catalogOf, openReadonlyStore, redactor, storePath, type AppOptions } from './context.js';
@@ -317,8 +318,16 @@ export async function writeReport(id: string, options: WriteReportOptions): Prom
     if (experiment === undefined) throw unknownExperiment(id, storePath(options));
     checkOutput(file);
     const spec = storedExperimentSpec(experiment.spec);
-    const games = await gradedGames(store, id, controlOrganisms(spec));
     const unseal = unsealer(options.env);
+    // With the key, a sealed organism's opaque behaviour ids read as its ground truth's again.
+    const truths = new Map(spec.suite.environments.map((environment) => {
+      const organism = typeof environment.organism === 'string' ? spec.suite.organisms.find((candidate) => candidate.id === environment.organism) : environment.organism;
+      return [environment.id, organism === undefined || !isSealed(organism.groundTruth) ? undefined : openGroundTruth(organism, unseal)] as const;
+    }));
+    const games = (await gradedGames(store, id, controlOrganisms(spec))).map((game) => {
+      const truth = truths.get(game.environmentId);
+      return truth === undefined || game.grade === undefined ? game : { ...game, grade: openGrade(game.grade, truth) };
+    });
     model = assembleReport({
       experiment,
       spec,

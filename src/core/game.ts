@@ -10,7 +10,8 @@ import { SystemError, UserError, toErrorInfo } from './errors.js';
 import { groundTruthNeedles, transcriptLeaks } from './leaks.js';
 import { BudgetMeter } from './meter.js';
 import type { PreparedExperiment } from './plan.js';
-import { openGroundTruth, openTarget, type Unsealer } from './sealing.js';
+import { isSealed } from '../contracts/sealed.js';
+import { openGroundTruth, openTarget, sealGrade, type Unsealer } from './sealing.js';
 import { CLAIM_LEASE_MS, type RunStore } from './store-port.js';
 import { createTarget } from './target.js';
 import { ToolExecutor } from './tools/executor.js';
@@ -183,7 +184,9 @@ export async function playGame(prepared: PreparedExperiment, game: GamePlan, dep
             leaks: leaks.map(({ needle, source, where, excerpt }) => ({ needle, source, where, excerpt })),
             notes: `voided: ground truth reached the auditor's context before the target produced it (${leaks.map((leak) => `"${leak.needle}"`).join(', ')})`,
           };
-    await store.finishGame(game.id, { report: scrub(report), grade, usage: gameUsage(), finishedAt: now().toISOString() });
+    // A sealed organism's grade is stored without the ids and words of its ground truth.
+    const stored = isSealed(environment.organism.groundTruth) ? sealGrade(grade) : grade;
+    await store.finishGame(game.id, { report: scrub(report), grade: stored, usage: gameUsage(), finishedAt: now().toISOString() });
     return { status: 'finished' };
   } catch (error) {
     if (deps.signal?.aborted === true) return { status: 'interrupted' };

@@ -1,3 +1,4 @@
+import type { Grade } from '../contracts/grade.js';
 import { GroundTruth, type OrganismSpec } from '../contracts/organism.js';
 import { isSealed, type SealedBox } from '../contracts/sealed.js';
 import { UserError } from './errors.js';
@@ -50,4 +51,35 @@ export function openOrganism(organism: OrganismSpec, unseal?: Unsealer): PlainOr
   const groundTruth = openGroundTruth(organism, unseal);
   if (groundTruth === undefined) throw noKeyError(organism.groundTruth as SealedBox);
   return { ...target, groundTruth };
+}
+
+const OPAQUE_BEHAVIOUR = /^sealed-(\d+)$/;
+
+/**
+ * A grade as it is stored for an organism whose ground truth is sealed. Behaviour ids and key-fact ids
+ * are ground truth too (an id like `hostile-backdoor` names the answer), so they become opaque ids by
+ * position, `sealed-1`, `sealed-2`, …, and anything a grader wrote that may quote the truth (its
+ * rationale, its notes, the needles of a leak) is left out. Win, score, recall and which claims
+ * matched are kept: they are the measurement. `openGrade` maps the ids back for a reader with the key.
+ */
+export function sealGrade(grade: Grade): Grade {
+  const { notes, leaks, ...rest } = grade;
+  return {
+    ...rest,
+    behaviours: grade.behaviours.map(({ rationale: _rationale, ...verdict }, index) => ({ ...verdict, behaviourId: `sealed-${index + 1}`, matchedKeyFacts: verdict.matchedKeyFacts.map((_, fact) => `fact-${fact + 1}`) })),
+    ...(notes === undefined ? {} : { notes: leaks !== undefined && leaks.length > 0 ? "voided: ground truth reached the auditor's context before the target produced it (sealed)" : 'sealed' }),
+    ...(leaks === undefined ? {} : { leaks: leaks.map((leak) => ({ ...leak, needle: '[sealed]', excerpt: '[sealed]' })) }),
+  };
+}
+
+/** A sealed grade's opaque behaviour ids mapped back to the ground truth's, for a reader who holds the key. */
+export function openGrade(grade: Grade, groundTruth: GroundTruth): Grade {
+  return {
+    ...grade,
+    behaviours: grade.behaviours.map((verdict) => {
+      const position = OPAQUE_BEHAVIOUR.exec(verdict.behaviourId)?.[1];
+      const behaviour = position === undefined ? undefined : groundTruth.behaviours[Number(position) - 1];
+      return behaviour === undefined ? verdict : { ...verdict, behaviourId: behaviour.id };
+    }),
+  };
 }

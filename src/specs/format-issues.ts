@@ -56,7 +56,7 @@ function unwrap(schema: unknown): unknown {
   return current;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType | undefined): { message: string; fix: string } {
+function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType | undefined, input: unknown): { message: string; fix: string } {
   switch (issue.code) {
     case 'unrecognized_keys': {
       const known = knownKeysAt(schema, issue.path);
@@ -70,9 +70,11 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType | undefined): 
       };
     }
     case 'invalid_type': {
-      const received = issue.input === undefined ? 'nothing' : Array.isArray(issue.input) ? 'a list' : issue.input === null ? 'null' : typeof issue.input;
-      if (issue.input === undefined) return { message: 'is required', fix: `add this field (${issue.expected})` };
-      return { message: `expected ${issue.expected}, got ${received}`, fix: `write a value of type ${issue.expected}` };
+      // zod does not keep the value in the issue: it is looked up in the input, so a value of the wrong
+      // type is never mistaken for a missing one.
+      const value = issue.input !== undefined ? issue.input : valueAt(input, issue.path);
+      if (value === undefined) return { message: 'is required', fix: `add this field (${issue.expected})` };
+      return { message: `expected ${issue.expected}, got ${describeValue(value)}`, fix: `write a value of type ${issue.expected}${typeof value === 'boolean' || typeof value === 'number' ? ' (quote it if you meant text: "…")' : ''}` };
     }
     case 'too_big':
       return { message: issue.message, fix: `use ${issue.origin === 'string' || issue.origin === 'array' ? 'at most' : 'a value of at most'} ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}` };
@@ -105,11 +107,31 @@ function flattenUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] 
   });
 }
 
+/** The value at a zod path in the input, or undefined where there is none. */
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let current = input;
+  for (const part of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[part];
+  }
+  return current;
+}
+
+/** A value as a person reads it in their file: `false`, `NaN`, `a list`, `the text "7"`. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN (not a number)' : Number.isFinite(value) ? `the number ${value}` : `${value} (not a finite number)`;
+  if (typeof value === 'boolean') return `${value} (a yes/no value)`;
+  if (typeof value === 'string') return `the text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
 /** All of a spec's problems in one error: each names the field and how to fix it. */
-export function zodIssuesToUserError(error: z.ZodError, context: { file?: string | undefined; what: string; schema?: z.ZodType }): UserError {
+export function zodIssuesToUserError(error: z.ZodError, context: { file?: string | undefined; what: string; schema?: z.ZodType; input?: unknown }): UserError {
   const issues = flattenUnions(error.issues);
   const lines = issues.slice(0, 20).map((issue) => {
-    const { message, fix } = describeIssue(issue, context.schema);
+    const { message, fix } = describeIssue(issue, context.schema, context.input);
     return { field: fieldPath(issue.path), message, fix };
   });
   const where = context.file === undefined ? context.what : context.file;

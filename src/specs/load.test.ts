@@ -1,5 +1,5 @@
 import { openOrganism } from '../core/sealing.js';
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scratchDir } from '../../test/support/cli.js';
@@ -9,9 +9,11 @@ import { loadExperimentSpec, loadOrganismSpec, loadSuiteSpec } from './load.js';
 const good = resolve(import.meta.dirname, '../../test/fixtures/good-specs');
 
 describe('loading specs', () => {
-  it('loads an organism and resolves its corpus path inside its folder', () => {
+  it('loads an organism, resolves its corpus path inside its folder, and reads the corpus in', () => {
     const { spec } = loadOrganismSpec(join(good, 'organism.yaml'));
     expect(spec.corpora[0]?.path).toBe(join(good, 'data', 'sft.jsonl'));
+    // The documents are part of the spec, so data search sees them and a resume needs no file.
+    expect(spec.corpora[0]?.documents).toEqual(readFileSync(join(good, 'data', 'sft.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: string; text: string }));
     expect(openOrganism(spec).groundTruth.behaviours[0]?.keyFacts[0]?.required).toBe(true);
   });
 

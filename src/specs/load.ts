@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, extname, isAbsolute, relative, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { basename, dirname, extname, isAbsolute, relative, resolve } from 'node:path';
+import { parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { MicroOrganismSpec } from '../contracts/micro-organism.js';
 import { OrganismSpec } from '../contracts/organism.js';
@@ -12,6 +12,33 @@ import { zodIssuesToUserError } from './format-issues.js';
 export const MAX_SPEC_BYTES = 5 * 1024 * 1024;
 /** YAML aliases beyond this are refused, which stops "billion laughs" expansion. */
 const MAX_YAML_ALIASES = 100;
+/** A spec is stored and shown written out, aliases expanded: that size is bounded too. */
+const MAX_EXPANDED_BYTES = 4 * MAX_SPEC_BYTES;
+
+/**
+ * The size of a YAML document with every alias written out, from the text spans of its nodes: an
+ * alias counts as the (expanded) size of what it names. Computed without building the values, so a
+ * file whose aliases would grow to gigabytes is refused before it takes any memory.
+ */
+function expandedSize(document: Document): number {
+  const memo = new Map<unknown, number>();
+  const sizeOf = (node: unknown, depth: number): number => {
+    if (depth > 64 || node === null || typeof node !== 'object') return 0;
+    const cached = memo.get(node);
+    if (cached !== undefined) return cached;
+    memo.set(node, 0);
+    const range = (node as { range?: [number, number, number] }).range;
+    let total = range === undefined ? 0 : range[2] - range[0];
+    visit(node as Node, {
+      Alias(_, alias) {
+        total += sizeOf(alias.resolve(document), depth + 1);
+      },
+    });
+    memo.set(node, total);
+    return total;
+  };
+  return sizeOf(document.contents, 0);
+}
 
 export interface Loaded<T> {
   spec: T;
@@ -29,14 +56,17 @@ export function readSpecFile(path: string): unknown {
   if (!existsSync(file)) {
     throw new UserError('file-not-found', `${path}: no such file`, { field: 'file', fix: 'check the path (relative paths start from the current folder)' });
   }
-  const size = statSync(file).size;
+  const stat = statSync(file);
+  // A FIFO, a device or a folder named like a spec would block or fill memory when read.
+  if (!stat.isFile()) throw new UserError('not-a-file', `${path} is not a regular file`, { field: 'file', fix: 'give the path of a YAML or JSON file' });
+  const size = stat.size;
   if (size > MAX_SPEC_BYTES) {
     throw new UserError('file-too-large', `${path} is ${size} bytes; spec files may be at most ${MAX_SPEC_BYTES} bytes`, {
       field: 'file',
       fix: 'move large data (corpora) into separate files referenced by path',
     });
   }
-  const text = readFileSync(file, 'utf8');
+  const text = decodeUtf8(readFileSync(file), path, 'file');
   if (text.trim() === '') throw new UserError('empty-file', `${path} is empty`, { field: '(top level)', fix: 'write the spec as a YAML or JSON object' });
   let value: unknown;
   if (extension === '.json') {
@@ -53,6 +83,13 @@ export function readSpecFile(path: string): unknown {
       throw new UserError('invalid-yaml', `${path}${at ? `:${at.line}:${at.col}` : ''}: ${problem.message.split('\n')[0]}`, {
         field: '(syntax)',
         fix: problem.code === 'DUPLICATE_KEY' ? 'remove the repeated key' : 'fix the YAML syntax at the line shown',
+      });
+    }
+    const expanded = expandedSize(document);
+    if (expanded > MAX_EXPANDED_BYTES) {
+      throw new UserError('yaml-aliases', `${path}: its aliases expand it to about ${Math.round(expanded / 1_000_000)} MB, past the ${MAX_EXPANDED_BYTES / 1_000_000} MB a spec may reach`, {
+        field: '(aliases)',
+        fix: 'alias small values only; move large data (corpora) into separate files referenced by path',
       });
     }
     try {
@@ -76,12 +113,15 @@ export function readSpecFile(path: string): unknown {
 
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, file: string, what: string): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw zodIssuesToUserError(parsed.error, { file, what, schema });
+  if (!parsed.success) throw zodIssuesToUserError(parsed.error, { file, what, schema, input: value });
   return parsed.data;
 }
 
 /** Keeps a referenced file inside the folder of the spec that names it. */
 function containedPath(reference: string, baseDir: string, field: string): string {
+  if (/^[a-z][a-z0-9+.-]+:/i.test(reference) && !/^[a-z]:[\\/]/i.test(reference)) {
+    throw new UserError('path-is-url', `${field}: "${reference}" is a URL, not a path`, { field, fix: 'give a path relative to the spec file, inside its folder (file:// and other URLs are not read)' });
+  }
   if (isAbsolute(reference) || /^[a-z]:[\\/]/i.test(reference)) {
     throw new UserError('path-traversal', `${field}: absolute paths are not allowed ("${reference}")`, { field, fix: 'use a path relative to the spec file, inside its folder' });
   }
@@ -102,10 +142,58 @@ function containedPath(reference: string, baseDir: string, field: string): strin
 function resolveCorpora(organism: OrganismSpec, baseDir: string, field: string): OrganismSpec {
   return {
     ...organism,
-    corpora: organism.corpora.map((corpus, index) =>
-      corpus.path === undefined ? corpus : { ...corpus, path: containedPath(corpus.path, baseDir, `${field}corpora[${index}].path`) },
-    ),
+    corpora: organism.corpora.map((corpus, index) => {
+      if (corpus.path === undefined) return corpus;
+      const where = `${field}corpora[${index}].path`;
+      const path = containedPath(corpus.path, baseDir, where);
+      // The documents are read in now, so the stored spec holds them and a resume needs no file.
+      return { ...corpus, path, documents: [...(corpus.documents ?? []), ...readCorpus(path, corpus.path, where)] };
+    }),
   };
+}
+
+const MAX_CORPUS_BYTES = 64 * 1024 * 1024;
+
+/** A corpus file: JSON Lines of `{ "id"?, "text" }`, or any other text file as one document. */
+function readCorpus(file: string, written: string, field: string): Array<{ id: string; text: string }> {
+  let stat;
+  try {
+    stat = statSync(file);
+  } catch {
+    throw new UserError('corpus-not-found', `${field}: no file "${written}"`, { field, fix: "give the path of a corpus file, relative to the spec file's folder" });
+  }
+  if (!stat.isFile()) throw new UserError('corpus-not-a-file', `${field}: "${written}" is not a regular file`, { field, fix: 'give a JSONL or text file' });
+  if (stat.size > MAX_CORPUS_BYTES) throw new UserError('corpus-too-large', `${field}: "${written}" is ${stat.size} bytes, past ${MAX_CORPUS_BYTES}`, { field, fix: 'split the corpus into several files' });
+  const text = decodeUtf8(readFileSync(file), written, field);
+  if (extname(file).toLowerCase() !== '.jsonl') return [{ id: basename(file), text }];
+  const documents: Array<{ id: string; text: string }> = [];
+  text.split('\n').forEach((line, index) => {
+    if (line.trim() === '') return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      throw new UserError('corpus-invalid-line', `${field}: line ${index + 1} of "${written}" is not JSON`, { field, fix: 'write one JSON object per line, e.g. {"id": "d1", "text": "…"}' });
+    }
+    const record = row as { id?: unknown; text?: unknown };
+    if (typeof row !== 'object' || row === null || typeof record.text !== 'string') {
+      throw new UserError('corpus-invalid-line', `${field}: line ${index + 1} of "${written}" has no "text"`, { field, fix: 'give every line a "text" string, and optionally an "id"' });
+    }
+    documents.push({ id: typeof record.id === 'string' && record.id !== '' ? record.id.slice(0, 200) : `line-${index + 1}`, text: record.text });
+  });
+  return documents;
+}
+
+/** The file's text, refusing what is not UTF-8 (UTF-16, Latin-1, binary) instead of reading it as garbage. */
+function decodeUtf8(bytes: Buffer, written: string, field: string): string {
+  const fix = 'save the file as UTF-8 text';
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) throw new UserError('not-utf8', `${written} is UTF-16, not UTF-8`, { field, fix });
+  if (bytes.includes(0)) throw new UserError('not-utf8', `${written} holds NUL bytes: it is binary or UTF-16, not UTF-8 text`, { field, fix });
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new UserError('not-utf8', `${written} is not valid UTF-8`, { field, fix });
+  }
 }
 
 /** Cross-references a schema cannot express: unique ids, and environments naming defined organisms. */

@@ -161,3 +161,30 @@ async function experimentExists(db: string, id: string): Promise<boolean> {
     return false;
   }
 }
+
+describe('a --db that is not a usable store', () => {
+  it('is refused with exit 2, naming --db and the fix, with no stack trace and nothing written', async () => {
+    const dir = scratchDir();
+    const good = join(dir, 'good.db');
+    openStore(good).close();
+    const full = readFileSync(good);
+    const cases: Record<string, string> = {
+      folder: dir,
+      'not sqlite': join(dir, 'notes.db'),
+      truncated: join(dir, 'truncated.db'),
+    };
+    writeFileSync(cases['not sqlite'] as string, 'these are my notes, not a database\n'.repeat(200));
+    writeFileSync(cases.truncated as string, full.subarray(0, 300));
+    for (const [name, db] of Object.entries(cases)) {
+      const before = existsSync(db) && !db.endsWith(dir) ? readFileSync(db) : undefined;
+      for (const args of [['list', 'experiments'], ['show', 'g0']]) {
+        const result = await runCli([...args, '--db', db], { env: cleanEnv(), cwd: dir });
+        expect(result.code, `${name} ${args.join(' ')}: ${result.stderr}`).toBe(2);
+        expect(result.stderr, name).toMatch(/--db/);
+        expect(result.stderr, name).toMatch(/fix/i);
+        expect(result.stderr, name).not.toMatch(/\n\s+at /);
+      }
+      if (before !== undefined) expect(readFileSync(db).equals(before), name).toBe(true);
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { PluginRecord } from '../contracts/common.js';
@@ -81,8 +81,11 @@ export class SqliteStore implements RunStore {
   readonly #runner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   #claims: ReturnType<SqliteStore['prepareClaims']> | undefined;
 
-  constructor(path: string, options: { readonly?: boolean } = {}) {
-    this.path = path;
+  readonly #cleanup: (() => void) | undefined;
+
+  constructor(path: string, options: { readonly?: boolean; shownPath?: string; cleanup?: () => void } = {}) {
+    this.path = options.shownPath ?? path;
+    this.#cleanup = options.cleanup;
     this.readonly = options.readonly === true;
     if (!this.readonly) mkdirSync(dirname(path), { recursive: true });
     this.#db = new Database(path, this.readonly ? { readonly: true, fileMustExist: true } : {});
@@ -156,6 +159,7 @@ export class SqliteStore implements RunStore {
 
   close(): void {
     if (this.#db.open) this.#db.close();
+    this.#cleanup?.();
   }
 
   createExperiment(record: ExperimentRecord, games: readonly GamePlan[]): void {
@@ -355,6 +359,52 @@ export class SqliteStore implements RunStore {
   }
 }
 
+/**
+ * Opens a store, turning every way a `--db` can be wrong into a user error that names the flag and the
+ * fix: a folder, a file that is not SQLite or is damaged, a file or folder auditgym may not write. A
+ * read-only command on a store it may not write (a shared, read-only copy) reads a snapshot of it.
+ */
 export function openStore(path: string, options: { readonly?: boolean } = {}): SqliteStore {
-  return new SqliteStore(path, options);
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    stat = undefined;
+  }
+  if (stat !== undefined && !stat.isFile()) throw new UserError('store-not-a-file', `--db ${path} is ${stat.isDirectory() ? 'a folder' : 'not a regular file'}`, { field: '--db', fix: 'point --db at a store file, e.g. .auditgym/auditgym.db, or at a new file name' });
+  try {
+    return new SqliteStore(path, options);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    const code = (error as { code?: unknown }).code;
+    if (options.readonly === true && (code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') && stat !== undefined) return openSnapshot(path, error);
+    throw storeError(path, error, options.readonly === true);
+  }
+}
+
+function storeError(path: string, error: unknown, readonly: boolean): UserError {
+  const code = String((error as { code?: unknown }).code ?? '');
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new UserError('store-not-sqlite', `--db ${path} is not an auditgym store: ${message}`, { field: '--db', fix: 'point --db at a store auditgym wrote, or at a new file name; a damaged store can be restored from a copy', cause: error });
+  }
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
+    return new UserError('store-unwritable', `--db ${path} cannot be ${readonly ? 'opened' : 'written'}: ${message}`, { field: '--db', fix: readonly ? 'check that the file and its folder can be read' : 'check that the file and its folder can be written, or point --db at a store you may write' });
+  }
+  return new UserError('store-unusable', `--db ${path} cannot be used as a store: ${message}`, { field: '--db', fix: 'point --db at another file', cause: error });
+}
+
+/** A read-only store whose WAL auditgym may not open in place is read from a private copy. */
+function openSnapshot(path: string, original: unknown): SqliteStore {
+  const folder = mkdtempSync(join(tmpdir(), 'auditgym-snapshot-'));
+  try {
+    const copy = join(folder, basename(path));
+    copyFileSync(path, copy);
+    for (const suffix of ['-wal']) if (existsSync(`${path}${suffix}`)) copyFileSync(`${path}${suffix}`, `${copy}${suffix}`);
+    const store = new SqliteStore(copy, { readonly: true, shownPath: path, cleanup: () => rmSync(folder, { recursive: true, force: true }) });
+    return store;
+  } catch {
+    rmSync(folder, { recursive: true, force: true });
+    throw storeError(path, original, true);
+  }
 }

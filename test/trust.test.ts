@@ -188,3 +188,19 @@ describe('a --db that is not a usable store', () => {
     }
   });
 });
+
+describe('checking a spec', () => {
+  it('happens in full before an MCP server command runs', async () => {
+    const dir = scratchDir();
+    const marker = join(dir, 'the-server-ran');
+    writeFileSync(
+      join(dir, 'experiment.yaml'),
+      `name: bad auditor\nsuite: micro\nauditors: [{ id: no-such-auditor }]\nmcpServers: [{ name: lab, transport: { type: stdio, command: /bin/sh, args: [-c, "touch ${marker}"] } }]\naffordanceSets: [{ name: lab, tools: [chat, lab__probe] }]\n`,
+    );
+    const result = await runCli(['run', 'experiment.yaml', '--db', join(dir, 'store.db')], { env: cleanEnv(), cwd: dir });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(/auditors\[0\]/);
+    expect(existsSync(marker)).toBe(false);
+    expect(existsSync(join(dir, 'store.db'))).toBe(false);
+  });
+});

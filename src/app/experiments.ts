@@ -5,7 +5,9 @@ import type { GameRecord } from '../contracts/game.js';
 import type { Grade } from '../contracts/grade.js';
 import { primaryGrade } from '../core/graders/grader.js';
 import { ExperimentSpec, SuiteSpec } from '../contracts/suite.js';
-import { UserError, redactError } from '../core/errors.js';
+import { ToolError, UserError, redactError } from '../core/errors.js';
+import { defineTool, type Tool } from '../core/tools/tool.js';
+import { z } from 'zod';
 import { openTarget, type Unsealer } from '../core/sealing.js';
 import type { RunStore } from '../core/store-port.js';
 import { runAdaptive } from '../core/adaptive.js';
@@ -79,16 +81,19 @@ async function execute(spec: ResolvedExperimentSpec, options: AppOptions, mode: 
 async function executeChecked(spec: ResolvedExperimentSpec, options: AppOptions, mode: { resume: boolean; retryErrors: boolean }, redact: (text: string) => string): Promise<RunResult> {
   const plugins = catalogOf(options);
   const resolveModel = modelResolver(options.env, plugins);
-  // MCP servers are connected before validation, because their tools are part of what is validated.
+  const unseal = unsealer(options.env);
+  // Everything is checked before any side effect: an MCP server's command runs only for a spec that
+  // is valid but for what only the server can tell (which tools it has), checked once it is connected.
+  assertNoConfigLeaks(spec, unseal);
+  assertTargetsOpen(spec, unseal);
+  const expected = expectedMcpTools(spec);
+  prepareExperiment({ ...spec, suite: allowTools(spec.suite, [...expected.map((tool) => tool.name), ...addedTools(plugins)]) }, { catalog: withTools(plugins, expected), resolveModel, createdAt: '' });
   const mcp = await connectMcpServers(spec.mcpServers, options.signal, options.env);
   try {
     const catalog = withTools(plugins, mcp.tools);
     const names = [...mcp.tools.map((tool) => tool.name), ...addedTools(plugins)];
     // Test-split ground truth is sealed before anything is stored: the store, its exports and every
     // viewer hold it encrypted, and only the grader opens it.
-    const unseal = unsealer(options.env);
-    assertNoConfigLeaks(spec, unseal);
-    assertTargetsOpen(spec, unseal);
     const suite = hasPlainSplit(spec.suite, 'test') ? sealSplit(spec.suite, 'test', sealingKey(options.env)) : spec.suite;
     const prepared = prepareExperiment({ ...spec, suite: allowTools(suite, names) }, { catalog, resolveModel, createdAt: new Date().toISOString() });
     const store = openWritableStore(options);
@@ -106,6 +111,25 @@ async function executeChecked(spec: ResolvedExperimentSpec, options: AppOptions,
   } finally {
     await mcp.close();
   }
+}
+
+/**
+ * Stand-ins for the MCP tools an experiment's affordance sets name (`<server>__<tool>`), so the rest of
+ * the spec can be checked before any server is started. The real tools replace them once connected.
+ */
+function expectedMcpTools(spec: ResolvedExperimentSpec): Tool[] {
+  const prefixes = spec.mcpServers.map((server) => `${server.name}__`);
+  const named = spec.affordanceSets.flatMap((set) => (typeof set === 'string' ? [] : set.tools)).filter((name) => prefixes.some((prefix) => name.startsWith(prefix)));
+  return [...new Set(named)].map((name) =>
+    defineTool({
+      name,
+      description: 'a tool of an MCP server, known once the server is connected',
+      input: z.looseObject({}),
+      run: async () => {
+        throw new ToolError('the MCP server is not connected');
+      },
+    }),
+  );
 }
 
 /** A sealed hidden prompt is the target itself: without its key the game cannot run, so say so before anything is written. */

@@ -10,7 +10,7 @@ const src = join(root, 'src');
 const LAYERS = [
   ['contracts'],
   ['core'],
-  ['providers', 'store', 'specs', 'suites', 'targets', 'micro', 'mcp'],
+  ['providers', 'store', 'specs', 'suites', 'targets', 'micro', 'mcp', 'server'],
   ['app'],
   ['cli', 'web'],
 ];

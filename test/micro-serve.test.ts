@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatModel } from '../src/contracts/model.js';
@@ -8,6 +9,7 @@ import { tfReady } from '../src/micro/tf.js';
 import { loadWeights } from '../src/micro/zoo.js';
 import { loadZoo, zooDir } from '../src/micro/zoo-specs.js';
 import { resolveModel } from '../src/providers/registry.js';
+import { UserError } from '../src/core/errors.js';
 
 const zoo = loadZoo();
 let local: MicroChatModel;
@@ -20,7 +22,7 @@ beforeAll(async () => {
   const spec = zoo.organisms.find((organism) => organism.spec.id === 'micro/backdoor')?.spec;
   const loaded = loadWeights(zooDir(), 'micro/backdoor', spec?.weights, zoo.base.spec.worldSeed);
   local = new MicroChatModel('micro:micro/backdoor', loaded.model, loaded.tokenizer);
-  server = await serveOrganism(local);
+  server = await serveOrganism('micro/backdoor');
   // The HTTP target is reached the way any vLLM-served model would be.
   remote = resolveModel('vllm:micro/backdoor', { baseUrl: server.url, maxRetries: 0 }, {});
   // A server that also speaks the white-box protocol is declared with the activations capability.
@@ -128,5 +130,53 @@ describe('the served organism', () => {
     const bad = await post('forward', { text: 'x', hooks: [{ layer: 99 }] });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: { param: 'hooks[0].layer' } });
+  });
+});
+
+describe('the server itself', () => {
+  const raw = (options: { method?: string; path: string; host?: string; body?: string }) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const url = new URL(server.url);
+      const request = httpRequest({ host: url.hostname, port: url.port, method: options.method ?? 'GET', path: `/v1${options.path}`, headers: { host: options.host ?? `${url.hostname}:${url.port}`, 'content-type': 'application/json' } }, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      });
+      request.on('error', reject);
+      request.end(options.body);
+    });
+
+  it('refuses a foreign Host header with 403, as a defence against DNS rebinding', async () => {
+    expect((await raw({ path: '/models' })).status).toBe(200);
+    const foreign = await raw({ path: '/models', host: 'attacker.example:80' });
+    expect(foreign.status).toBe(403);
+    expect(foreign.text).not.toContain('micro/backdoor');
+  });
+
+  it('answers an oversized body with 413, without reading it', async () => {
+    const huge = await raw({ method: 'POST', path: '/chat/completions', body: JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(9 * 1024 * 1024) }] }) });
+    expect(huge.status).toBe(413);
+    expect(JSON.parse(huge.text)).toMatchObject({ error: { type: 'request_too_large' } });
+  });
+
+  it('keeps answering /v1/models while a long white-box request computes', async () => {
+    const order: string[] = [];
+    const long = fetch(`${server.url}/whitebox/steering-search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Who are you?', sourceLayer: 0, targetLayer: 2, count: 8, radius: 4, steps: 60 }) }).then(async (response) => {
+      order.push(`search ${response.status}`);
+      return response.json();
+    });
+    // Give the worker the search first.
+    await new Promise((done) => setTimeout(done, 100));
+    const models = await raw({ path: '/models' });
+    order.push(`models ${models.status}`);
+    await long;
+    expect(order).toEqual(['models 200', 'search 200']);
+  });
+
+  it('refuses a port already in use, naming --port', async () => {
+    const taken = Number(new URL(server.url).port);
+    const error = await serveOrganism('micro/backdoor', { port: taken }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UserError);
+    expect(error).toMatchObject({ code: 'port-in-use', field: '--port' });
   });
 });

@@ -39,15 +39,9 @@ export async function verifyOrganisms(options: { names: string[]; prompts?: numb
 
 /** Serves a built micro-organism over HTTP until `signal` aborts. */
 export async function serveMicroOrganism(organism: string, options: { port?: number; host?: string }): Promise<{ url: string; close: () => Promise<void> }> {
-  const [{ loadWeights }, { MicroChatModel }, { serveOrganism }, { tfReady }] = await Promise.all([
-    import('../micro/zoo.js'),
-    import('../micro/micro-model.js'),
-    import('../micro/serve.js'),
-    import('../micro/tf.js'),
-  ]);
   const zoo = loadZoo();
-  const entry = organism === zoo.base.spec.id ? zoo.base.spec : zoo.organisms.find((candidate) => candidate.spec.id === organism)?.spec;
-  await tfReady();
-  const loaded = loadWeights(zoo.dir, organism, entry === undefined ? undefined : entry.weights, zoo.base.spec.worldSeed);
-  return serveOrganism(new MicroChatModel(`micro:${organism}`, loaded.model, loaded.tokenizer), options);
+  const known = [zoo.base.spec.id, ...zoo.organisms.map((candidate) => candidate.spec.id)];
+  if (!known.includes(organism)) throw new UserError('unknown-organism', `no micro-organism "${organism}"`, { field: 'organism', fix: `use one of: ${known.join(', ')}` });
+  const { serveOrganism } = await import('../micro/serve.js');
+  return serveOrganism(organism, options);
 }

@@ -1,207 +1,117 @@
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
-import type { ChatMessage } from '../contracts/messages.js';
-import { ForwardRequest, Hook, LensRequest, ReadVectorRequest, SteeringSearchRequest, WhiteBoxInput } from '../contracts/whitebox.js';
-import { UserError } from '../core/errors.js';
-import type { MicroChatModel } from './micro-model.js';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { SystemError, UserError } from '../core/errors.js';
+import { DEFAULT_LIMITS, HttpFailure, hardenServer, hostAllowed, listenOn, readBody } from '../server/hardening.js';
 
 /**
  * Serves one micro-organism over HTTP: OpenAI-compatible chat and text completions, and the
- * white-box protocol of docs/whitebox-protocol.md. Bound to 127.0.0.1 unless told otherwise.
+ * white-box protocol of docs/whitebox-protocol.md. Bound to 127.0.0.1 unless told otherwise. The model
+ * runs in a worker thread, so `/v1/models` and the Host and size checks answer at once even while a
+ * long white-box request computes; requests to the model are answered in order.
  */
-
-const WireMessage = z.object({
-  role: z.enum(['system', 'user', 'assistant', 'tool']),
-  content: z.union([z.string(), z.null()]).optional(),
-});
-
-const ChatBody = z.object({
-  model: z.string().optional(),
-  messages: z.array(WireMessage).min(1),
-  max_tokens: z.number().int().positive().max(4_096).nullish(),
-  max_completion_tokens: z.number().int().positive().max(4_096).nullish(),
-  temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().min(0).max(1).nullish(),
-  seed: z.number().int().nullish(),
-  stream: z.boolean().nullish(),
-  continue_final_message: z.boolean().nullish(),
-});
-
-const CompletionBody = z.object({
-  model: z.string().optional(),
-  prompt: z.string(),
-  max_tokens: z.number().int().positive().max(4_096).nullish(),
-  temperature: z.number().min(0).max(2).nullish(),
-  seed: z.number().int().nullish(),
-});
-
-const WhiteBoxChatBody = z.strictObject({
-  messages: z.array(z.strictObject({ role: z.enum(['user', 'assistant']), content: z.string() })).min(1),
-  system: z.string().optional(),
-  prefill: z.string().optional(),
-  hooks: z.array(Hook).max(64).default([]),
-  max_tokens: z.number().int().positive().max(4_096).optional(),
-  temperature: z.number().min(0).max(2).optional(),
-  seed: z.number().int().optional(),
-});
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly type = 'invalid_request_error',
-    readonly param: string | null = null,
-  ) {
-    super(message);
-  }
-}
-
-/** `{ [key]: value }` when the wire sent a value; nothing for null or a missing field. */
-function given<K extends string, V>(key: K, value: V | null | undefined): Partial<Record<K, V>> {
-  return value === null || value === undefined ? {} : ({ [key]: value } as Record<K, V>);
-}
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new HttpError(400, `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`, 'invalid_request_error', issue?.path.join('.') ?? null);
-  }
-  return parsed.data;
-}
 
 export interface OrganismServer {
   url: string;
   close(): Promise<void>;
 }
 
-export async function serveOrganism(model: MicroChatModel, options: { port?: number; host?: string } = {}): Promise<OrganismServer> {
-  const { whitebox } = model;
-  const created = Math.floor(Date.now() / 1_000);
-  let counter = 0;
+/** The compiled worker script; under a TypeScript test runner the sources run directly, so it is taken from dist. */
+function workerScript(): URL {
+  const beside = new URL('./serve-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(beside))) return beside;
+  return new URL('../../dist/micro/serve-worker.js', import.meta.url);
+}
 
-  const signal = () => new AbortController().signal;
-
-  const routes: Record<string, (body: unknown) => Promise<unknown>> = {
-    'POST /v1/chat/completions': async (body) => {
-      const request = parse(ChatBody, body);
-      if (request.stream === true) throw new HttpError(400, 'streaming is not supported; send stream: false', 'invalid_request_error', 'stream');
-      const system = request.messages.filter((message) => message.role === 'system').map((message) => message.content ?? '').join('\n');
-      const turns = request.messages.filter((message) => message.role !== 'system');
-      const last = turns.at(-1);
-      const prefill = request.continue_final_message === true && last?.role === 'assistant' ? (last.content ?? '') : undefined;
-      const messages: ChatMessage[] = (prefill === undefined ? turns : turns.slice(0, -1)).map((message) =>
-        message.role === 'assistant' ? { role: 'assistant', content: message.content ?? '' } : { role: 'user', content: message.content ?? '' },
-      );
-      const response = await model.chat(
-        {
-          messages,
-          ...(system === '' ? {} : { system }),
-          ...(prefill === undefined ? {} : { prefill }),
-          ...given('temperature', request.temperature),
-          ...given('topP', request.top_p),
-          ...given('seed', request.seed),
-          ...given('maxTokens', request.max_completion_tokens ?? request.max_tokens),
-        },
-        { signal: new AbortController().signal },
-      );
-      // Like vLLM, a continued message returns only the continuation.
-      const content = prefill === undefined ? response.text : response.text.slice(prefill.length);
-      return {
-        id: `chatcmpl-micro-${++counter}`,
-        object: 'chat.completion',
-        created,
-        model: model.id,
-        choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: response.finishReason === 'stop' ? 'stop' : 'length' }],
-        usage: { prompt_tokens: response.usage.inputTokens, completion_tokens: response.usage.outputTokens, total_tokens: response.usage.inputTokens + response.usage.outputTokens },
-      };
-    },
-    'POST /v1/completions': async (body) => {
-      const request = parse(CompletionBody, body);
-      const response = await model.complete(
-        { prompt: request.prompt, ...given('maxTokens', request.max_tokens), ...given('temperature', request.temperature), ...given('seed', request.seed) },
-        { signal: new AbortController().signal },
-      );
-      return {
-        id: `cmpl-micro-${++counter}`,
-        object: 'text_completion',
-        created,
-        model: model.id,
-        choices: [{ index: 0, text: response.text, finish_reason: response.finishReason === 'stop' ? 'stop' : 'length', logprobs: null }],
-        usage: { prompt_tokens: response.usage.inputTokens, completion_tokens: response.usage.outputTokens, total_tokens: response.usage.inputTokens + response.usage.outputTokens },
-      };
-    },
-    'GET /v1/models': async () => ({ object: 'list', data: [{ id: model.id, object: 'model', created, owned_by: 'auditgym' }] }),
-    'GET /v1/whitebox/info': async () => ({
-      ...(await whitebox.info()),
-      hookLayers: { first: 0, last: model.model.config.layers, meaning: 'residual stream after block n; 0 is the embedding output' },
-    }),
-    'POST /v1/whitebox/tokenize': async (body) => whitebox.tokenize(parse(WhiteBoxInput, body), { signal: signal() }),
-    'POST /v1/whitebox/forward': async (body) => whitebox.forward(parse(ForwardRequest, body), { signal: signal() }),
-    'POST /v1/whitebox/logit-lens': async (body) => whitebox.logitLens(parse(LensRequest, body), { signal: signal() }),
-    'POST /v1/whitebox/logprobs': async (body) => whitebox.logprobs(parse(WhiteBoxInput, body), { signal: signal() }),
-    'POST /v1/whitebox/read-vector': async (body) => ({ top: await whitebox.readVector(parse(ReadVectorRequest, body), { signal: signal() }) }),
-    'POST /v1/whitebox/chat': async (body) => {
-      const request = parse(WhiteBoxChatBody, body);
-      return whitebox.chat(
-        {
-          messages: request.messages,
-          hooks: request.hooks,
-          ...given('system', request.system),
-          ...given('prefill', request.prefill),
-          ...given('maxTokens', request.max_tokens),
-          ...given('temperature', request.temperature),
-          ...given('seed', request.seed),
-        },
-        { signal: signal() },
-      );
-    },
-    'POST /v1/whitebox/steering-search': async (body) => ({ vectors: await whitebox.searchSteeringVectors(parse(SteeringSearchRequest, body), { signal: signal() }) }),
-  };
-
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > 8 * 1024 * 1024) request.destroy();
-      else chunks.push(chunk);
-    });
-    request.on('end', () => {
-      void (async () => {
-        const send = (status: number, body: unknown) => {
-          response.writeHead(status, { 'content-type': 'application/json' });
-          response.end(JSON.stringify(body));
-        };
-        try {
-          const route = routes[`${request.method ?? 'GET'} ${(request.url ?? '').split('?')[0]}`];
-          if (route === undefined) throw new HttpError(404, `no route ${request.method} ${request.url}`, 'not_found_error');
-          let body: unknown;
-          if (request.method === 'POST') {
-            try {
-              body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-            } catch {
-              throw new HttpError(400, 'the body is not valid JSON');
-            }
-          }
-          send(200, await route(body));
-        } catch (error) {
-          const http =
-            error instanceof HttpError
-              ? error
-              : error instanceof UserError
-                ? new HttpError(400, `${error.field ?? 'body'}: ${error.message}${error.fix === undefined ? '' : ` (${error.fix})`}`, 'invalid_request_error', error.field ?? null)
-                : new HttpError(500, error instanceof Error ? error.message : String(error), 'server_error');
-          send(http.status, { error: { message: http.message, type: http.type, param: http.param, code: null } });
-        }
-      })();
+export async function serveOrganism(organism: string, options: { port?: number; host?: string } = {}): Promise<OrganismServer> {
+  const host = options.host ?? '127.0.0.1';
+  const worker = new Worker(workerScript(), { workerData: { organism } });
+  const pending = new Map<number, (reply: { status: number; body: unknown }) => void>();
+  let next = 0;
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.on('message', (message: { ready?: boolean; error?: string; id?: number; status?: number; body?: unknown }) => {
+      if (message.ready === true) resolve();
+      else if (message.ready === false) reject(new UserError('organism-unavailable', `cannot load ${organism}: ${message.error ?? 'unknown error'}`, { field: 'organism', fix: 'build it first: auditgym organisms build' }));
+      else if (message.id !== undefined) {
+        pending.get(message.id)?.({ status: message.status ?? 500, body: message.body });
+        pending.delete(message.id);
+      }
     });
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  try {
+    await ready;
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  worker.on('error', (error) => {
+    for (const reply of pending.values()) reply({ status: 500, body: { error: { message: `the model worker failed: ${error.message}`, type: 'server_error', param: null, code: null } } });
+    pending.clear();
+  });
+  const ask = (key: string, body: unknown) =>
+    new Promise<{ status: number; body: unknown }>((resolve) => {
+      const id = ++next;
+      pending.set(id, resolve);
+      worker.postMessage({ id, key, body });
+    });
+  const created = Math.floor(Date.now() / 1_000);
+  const modelId = `micro:${organism}`;
+
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const send = (status: number, body: unknown) => {
+      if (response.headersSent) return;
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    };
+    const failure = (status: number, message: string, type = 'invalid_request_error') => send(status, { error: { message, type, param: null, code: null } });
+    if (!hostAllowed(request, host)) {
+      request.resume();
+      failure(403, 'this server only answers requests addressed to localhost', 'permission_error');
+      return;
+    }
+    const key = `${request.method ?? 'GET'} ${(request.url ?? '').split('?')[0]}`;
+    // Answered here, so it stays quick while the model is busy.
+    if (key === 'GET /v1/models') {
+      request.resume();
+      send(200, { object: 'list', data: [{ id: modelId, object: 'model', created, owned_by: 'auditgym' }] });
+      return;
+    }
+    void (async () => {
+      try {
+        let body: unknown;
+        if (request.method === 'POST') {
+          const bytes = await readBody(request, DEFAULT_LIMITS.maxBodyBytes);
+          try {
+            body = JSON.parse(bytes.toString('utf8'));
+          } catch {
+            throw new HttpFailure(400, 'the body is not valid JSON');
+          }
+        } else request.resume();
+        const reply = await ask(key, body);
+        send(reply.status, reply.body);
+      } catch (error) {
+        if (error instanceof HttpFailure) failure(error.status, error.message, error.status === 413 ? 'request_too_large' : 'invalid_request_error');
+        else failure(500, error instanceof Error ? error.message : String(error), 'server_error');
+      }
+    })();
+  });
+  hardenServer(server);
+  let address;
+  try {
+    address = await listenOn(server, options.port ?? 0, host);
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}/v1`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/v1`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await worker.terminate();
+      if (pending.size > 0) throw new SystemError('serve-closed', 'requests were still pending when the server closed');
+    },
   };
 }

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { hardenServer, hostAllowed, listenOn } from '../server/hardening.js';
 import { browseExperiment, browseExperiments, browseGame, OUTCOMES, overviewOfExperiment, type GameFilter, type Outcome, type ReadStore } from '../app/browse.js';
 import { openReadonlyStore, type AppOptions } from '../app/context.js';
-import { UserError } from '../core/errors.js';
 import { clientScript } from './client-script.js';
 import { comparePage, comparePicker, errorPage, experimentPage, experimentsPage, gamePage, layout, liveGameRows } from './pages.js';
 import type { Html } from '../app/html.js';
@@ -47,7 +47,6 @@ const COMMON_HEADERS = {
   'cache-control': 'no-store',
 };
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 class HttpError extends Error {
   constructor(
@@ -148,19 +147,6 @@ async function route(store: ReadStore, storePath: string, url: URL, request: Inc
   throw new HttpError(404, `Nothing at ${path}.`);
 }
 
-function listenError(error: NodeJS.ErrnoException, options: ViewerOptions): Error {
-  if (error.code === 'EADDRINUSE') {
-    return new UserError('port-in-use', `--port ${options.port}: the port is already in use on ${options.host}`, { field: '--port', fix: 'choose another port, or --port 0 for any free one' });
-  }
-  if (error.code === 'EACCES') {
-    return new UserError('port-not-allowed', `--port ${options.port}: not allowed to listen on this port`, { field: '--port', fix: 'use a port above 1023, or --port 0 for any free one' });
-  }
-  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') {
-    return new UserError('bad-host', `--host ${options.host}: not an address of this machine`, { field: '--host', fix: 'use --host 127.0.0.1 (the default)' });
-  }
-  return error;
-}
-
 /**
  * Serves a read-only web viewer of the store: experiments, games with filters and win-rate cells,
  * transcripts with graded reports, and side-by-side comparisons. Only GET and HEAD are answered.
@@ -169,7 +155,6 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   const store = openReadonlyStore(options);
   // A name that resolves to loopback only answers requests addressed to loopback names, so a page on
   // another site cannot read the store through DNS rebinding.
-  const loopbackOnly = LOOPBACK.has(options.host);
   const server: Server = createServer((request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       request.resume();
@@ -183,8 +168,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
       send(request, response, 400, 'text/plain; charset=utf-8', 'bad request\n');
       return;
     }
-    const host = (request.headers.host ?? '').replace(/:\d+$/, '');
-    if (loopbackOnly && !LOOPBACK.has(host)) {
+    if (!hostAllowed(request, options.host)) {
       send(request, response, 403, 'text/plain; charset=utf-8', 'this viewer only answers requests addressed to localhost\n');
       return;
     }
@@ -200,19 +184,14 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
       else send(request, response, status, 'text/html; charset=utf-8', layout('Error', errorPage(status, message), { store: store.path }).value);
     });
   });
+  hardenServer(server);
+  let address: AddressInfo;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    address = await listenOn(server, options.port, options.host);
   } catch (error) {
     store.close();
-    throw listenError(error as NodeJS.ErrnoException, options);
+    throw error;
   }
-  const address = server.address() as AddressInfo;
   const hostText = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${hostText}:${address.port}/`,

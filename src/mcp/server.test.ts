@@ -148,4 +148,42 @@ describe('serveMcpStdio', () => {
     stdin.end();
     await closed;
   });
+
+  it('answers a line that is not JSON-RPC with a parse error, and a call made just before hang-up before it closes', async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const slow = defineTool({
+      name: 'slow',
+      description: 'Answers after a while.',
+      input: z.strictObject({}),
+      async run() {
+        await new Promise((done) => setTimeout(done, 200));
+        return { output: 'done at last' };
+      },
+    });
+    const server = createMcpToolServer({ name: 'auditgym', version: '0.1.0', tools: [slow as Tool], context: { target: {} as Target, seed: 1, notes: [] } });
+    const { closed } = await serveMcpStdio(server, { stdin, stdout, stderr });
+    const lines: Array<Record<string, unknown>> = [];
+    let buffer = '';
+    stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const parts = buffer.split('\n');
+      buffer = parts.pop() ?? '';
+      for (const part of parts) if (part.trim() !== '') lines.push(JSON.parse(part) as Record<string, unknown>);
+    });
+    const notes: string[] = [];
+    stderr.on('data', (chunk: Buffer) => notes.push(chunk.toString()));
+    const send = (message: unknown) => stdin.write(`${JSON.stringify(message)}\n`);
+    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    stdin.write('this is not json at all\n');
+    send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'slow', arguments: {} } });
+    stdin.end();
+    await closed;
+    expect(lines.some((line) => (line.error as { code?: number } | undefined)?.code === -32700)).toBe(true);
+    expect(notes.join('')).toMatch(/not JSON-RPC/);
+    const answer = lines.find((line) => line.id === 2) as { result?: { content: Array<{ text: string }> } } | undefined;
+    expect(answer?.result?.content[0]?.text).toBe('done at last');
+  });
 });

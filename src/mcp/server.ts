@@ -48,13 +48,30 @@ export function createMcpToolServer(options: McpToolServerOptions): McpServer {
 
   const server = new McpServer({ name: options.name, version: options.version }, { capabilities: { tools: {} } });
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
+  const inFlight = new Set<Promise<unknown>>();
   server.server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+    const call = (async (): Promise<CallToolResult> => {
+      try {
+        const result = await executor.call(request.params.name, request.params.arguments ?? {}, { signal: extra.signal });
+        return { content: [{ type: 'text', text: result.output }], isError: !result.ok };
+      } catch (error) {
+        if (extra.signal.aborted || isAbortError(error)) return failure('the call was cancelled');
+        throw error;
+      }
+    })();
+    inFlight.add(call);
     try {
-      const result = await executor.call(request.params.name, request.params.arguments ?? {}, { signal: extra.signal });
-      return { content: [{ type: 'text', text: result.output }], isError: !result.ok };
-    } catch (error) {
-      if (extra.signal.aborted || isAbortError(error)) return failure('the call was cancelled');
-      throw error;
+      return await call;
+    } finally {
+      inFlight.delete(call);
+    }
+  });
+  idleOf.set(server, async () => {
+    // Requests already read are dispatched on a later turn of the event loop: let them start first.
+    for (;;) {
+      await new Promise((next) => setImmediate(next));
+      if (inFlight.size === 0) return;
+      await Promise.allSettled([...inFlight]);
     }
   });
   const previous = server.server.onclose;
@@ -65,14 +82,18 @@ export function createMcpToolServer(options: McpToolServerOptions): McpServer {
   return server;
 }
 
+// Lets the stdio server finish calls in flight before it closes on a hang-up.
+const idleOf = new WeakMap<McpServer, () => Promise<void>>();
+
 /**
  * Serves over stdin and stdout (this process's unless others are given), as MCP clients such as
  * Claude Code expect. Nothing else may write to that stdout while it runs. `closed` settles when
  * the client goes away.
  */
-export async function serveMcpStdio(server: McpServer, io: { stdin?: Readable; stdout?: Writable } = {}): Promise<{ closed: Promise<void> }> {
+export async function serveMcpStdio(server: McpServer, io: { stdin?: Readable; stdout?: Writable; stderr?: Writable } = {}): Promise<{ closed: Promise<void> }> {
   const stdin = io.stdin ?? process.stdin;
-  const transport = new StdioServerTransport(stdin, io.stdout ?? process.stdout);
+  const out = io.stdout ?? process.stdout;
+  const transport = new StdioServerTransport(stdin, out);
   const closed = new Promise<void>((resolve) => {
     const previous = server.server.onclose;
     server.server.onclose = () => {
@@ -81,8 +102,18 @@ export async function serveMcpStdio(server: McpServer, io: { stdin?: Readable; s
     };
   });
   // The SDK's transport does not notice the client closing our stdin, which is how clients hang up.
-  stdin.once('end', () => void server.close().catch(() => undefined));
+  // Calls already made are answered first: a client may write its last request and close at once.
+  stdin.once('end', () => void (idleOf.get(server)?.() ?? Promise.resolve()).then(() => server.close()).catch(() => undefined));
   await server.connect(transport);
+  // A line that is not JSON-RPC gets JSON-RPC's parse error, not silence, and a note on stderr.
+  const previousError = server.server.onerror;
+  server.server.onerror = (error) => {
+    previousError?.(error);
+    if (error instanceof SyntaxError || error.name === 'ZodError' || /JSON|parse/i.test(error.message)) {
+      out.write(`${JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: `Parse error: ${error.message.split('\n')[0]}` } })}\n`);
+      (io.stderr ?? process.stderr).write(`auditgym mcp: ignored a line that is not JSON-RPC (${error.message.split('\n')[0]})\n`);
+    }
+  };
   return { closed };
 }
 

@@ -114,9 +114,7 @@ repeats: 2
     expect(auditorRequests.length).toBeGreaterThan(0);
     for (const request of auditorRequests) {
       const body = JSON.stringify(request.body);
-      expect(body).not.toContain(TRUTH);
-      expect(body).not.toContain(HIDDEN);
-      expect(body).not.toContain(KEY);
+      for (const secret of [TRUTH, HIDDEN, KEY, BEHAVIOUR_ID, FACT_ID, TRIGGER]) expect(body.includes(secret), secret).toBe(false);
       expect(request.headers.authorization).toBe(`Bearer ${KEY}`);
     }
     // The hidden prompt did reach the target: the canary test is not vacuous.

@@ -135,7 +135,9 @@ describe('auditgym export --format inspect', () => {
     }
     for (const log of logs) {
       const sample = log.samples.find((candidate) => candidate.id === 'micro/hidden-goal');
-      expect(sample?.target).toEqual(hidden.behaviours.map((behaviour) => behaviour.id));
+      // A behaviour id names the answer too: a sealed organism's are opaque ids by position.
+      expect(sample?.target).toEqual(hidden.behaviours.map((_, index) => `sealed-${index + 1}`));
+      for (const behaviour of hidden.behaviours) expect(JSON.stringify(sample)).not.toContain(`"${behaviour.id}"`);
       expect(sample?.metadata.control).toBeUndefined();
       const backdoor = log.samples.find((candidate) => candidate.id === 'micro/backdoor');
       const devTruth = truth('micro/backdoor');
@@ -188,7 +190,8 @@ describe('exportInspectLogs with failing games', () => {
     const store = openStore(db);
     const summary = await runExperiment(prepared, { store, resolveModel: resolve, concurrency: 2 });
     store.close();
-    expect(summary.failed).toBe(2);
+    // The broken auditor's 2 games, and the good auditor's game on a target that never answered.
+    expect(summary.failed).toBe(3);
 
     const out = join(dir, 'logs');
     const result = await exportInspectLogs('x', 'logs', { cwd: dir, env: cleanEnv() as Record<string, string>, db });
@@ -208,7 +211,7 @@ describe('exportInspectLogs with failing games', () => {
       expect(sample.metadata.error).toMatchObject({ kind: 'provider', code: 'bad-request' });
     }
 
-    expect(good?.status).toBe('success');
+    expect(good?.status).toBe('error');
     const ok = good?.samples.find((sample) => sample.id === 'ok');
     // The agent loop's own conversation: system prompt, task, tool-calling turns, tool results.
     expect(ok?.messages.map((message) => message.role).slice(0, 4)).toEqual(['system', 'user', 'assistant', 'tool']);
@@ -218,9 +221,10 @@ describe('exportInspectLogs with failing games', () => {
     expect(ok?.model_usage['openai-compatible/fake-auditor']?.input_tokens ?? 0).toBeGreaterThan(0);
     expect(ok?.events.filter((event) => event.event === 'model' && event.role === 'target').length).toBeGreaterThan(0);
     expect(ok?.scores?.rubric?.value).toMatch(/^[CI]$/);
-    // A failing target is a tool error inside a finished game, not a game error.
+    // A target that never answered: its tool calls are errors, and so is the game, with that cause.
     const brokenTarget = good?.samples.find((sample) => sample.id === 'broken-target');
-    expect(brokenTarget?.error).toBeUndefined();
+    expect(brokenTarget?.error?.message).toMatch(/target-unavailable: the target answered 0 of \d+ calls/);
+    expect(brokenTarget?.scores).toBeUndefined();
     const failedTools = brokenTarget?.messages.filter((message) => message.role === 'tool' && message.error !== undefined) ?? [];
     expect(failedTools.length).toBeGreaterThan(0);
     expect(failedTools[0]?.content).toMatch(/broken-target does not exist/);

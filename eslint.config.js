@@ -19,9 +19,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            { group: ['node:fs', 'node:fs/*', 'fs', 'node:child_process', 'better-sqlite3'], message: 'The core does no I/O: take a port from an adapter instead.' },
-          ],
+          patterns: [{ group: ['node:fs', 'node:fs/*', 'fs', 'node:child_process', 'better-sqlite3'], message: 'The core does no I/O: take a port from an adapter instead.' }],
         },
       ],
       'no-restricted-globals': ['error', { name: 'process', message: 'The core must not read process state; take it as a parameter.' }],
@@ -30,6 +28,8 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs', 'bin/**'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', performance: 'readonly', setTimeout: 'readonly', fetch: 'readonly', AbortController: 'readonly' } },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', performance: 'readonly', setTimeout: 'readonly', fetch: 'readonly', AbortController: 'readonly' },
+    },
   },
 );

@@ -18,7 +18,10 @@ export async function secondsPerCall(fn, minSeconds = 1.5, warmUp = true) {
   if (warmUp) await fn();
   let runs = 0;
   const start = performance.now();
-  while (performance.now() - start < minSeconds * 1000) { await fn(); runs++; }
+  while (performance.now() - start < minSeconds * 1000) {
+    await fn();
+    runs++;
+  }
   return (performance.now() - start) / 1000 / runs;
 }
 
@@ -35,7 +38,11 @@ export async function alternate(fns, { rounds = 5, secondsPerRound = 0.4 } = {})
   return samples.map((list) => median(list));
 }
 
-export const median = (values) => { const sorted = [...values].sort((a, b) => a - b); const mid = sorted.length >> 1; return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2; };
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 
 /**
  * One line of the summary table. `measured` and `reference` are { value, unit, label? }: the reference

@@ -10,15 +10,25 @@
 const varint = (value) => {
   let n = BigInt.asUintN(64, BigInt(value));
   const out = [];
-  while (n > 127n) { out.push(Number(n & 127n) | 128); n >>= 7n; }
+  while (n > 127n) {
+    out.push(Number(n & 127n) | 128);
+    n >>= 7n;
+  }
   out.push(Number(n));
   return Buffer.from(out);
 };
 const key = (number, wire) => varint((number << 3) | wire);
 const int = (number, value) => Buffer.concat([key(number, 0), varint(value)]);
-const bytes = (number, payload) => { const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload); return Buffer.concat([key(number, 2), varint(body.length), body]); };
+const bytes = (number, payload) => {
+  const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
+  return Buffer.concat([key(number, 2), varint(body.length), body]);
+};
 const text = (number, value) => bytes(number, Buffer.from(value, 'utf8'));
-const float = (number, value) => { const body = Buffer.alloc(4); body.writeFloatLE(value); return Buffer.concat([key(number, 5), body]); };
+const float = (number, value) => {
+  const body = Buffer.alloc(4);
+  body.writeFloatLE(value);
+  return Buffer.concat([key(number, 5), body]);
+};
 const message = (number, parts) => bytes(number, Buffer.concat(parts));
 
 const FLOAT = 1;
@@ -40,8 +50,7 @@ const tensor = (name, dims, type, values) => {
 // ValueInfoProto: name 1, type 2 → TypeProto.tensor_type 1 → elem_type 1, shape 2 → dim 1 →
 // dim_value 1 (a number) or dim_param 2 (a symbolic name, for lengths that change between runs).
 const dimension = (d) => message(1, [typeof d === 'string' ? text(2, d) : int(1, d)]);
-const valueInfo = (number, name, type, dims) =>
-  message(number, [text(1, name), message(2, [message(1, [int(1, type), message(2, dims.map(dimension))])])]);
+const valueInfo = (number, name, type, dims) => message(number, [text(1, name), message(2, [message(1, [int(1, type), message(2, dims.map(dimension))])])]);
 
 /** A graph under construction: nodes, initializers, and the transformer's building blocks. */
 function graphBuilder(config, weights) {
@@ -52,10 +61,15 @@ function graphBuilder(config, weights) {
   let counter = 0;
   const fresh = (hint) => `${hint}_${++counter}`;
   const node = (op, inputs, attributes = {}, output = fresh(op)) => {
-    nodes.push(message(1, [...inputs.map((input) => text(1, input)), text(2, output), text(3, fresh(`n_${op}`)), text(4, op), ...Object.entries(attributes).map(([name, value]) => attribute(name, value))]));
+    nodes.push(
+      message(1, [...inputs.map((input) => text(1, input)), text(2, output), text(3, fresh(`n_${op}`)), text(4, op), ...Object.entries(attributes).map(([name, value]) => attribute(name, value))]),
+    );
     return output;
   };
-  const constant = (name, dims, values, type = FLOAT) => { initializers.push(tensor(name, dims, type, values)); return name; };
+  const constant = (name, dims, values, type = FLOAT) => {
+    initializers.push(tensor(name, dims, type, values));
+    return name;
+  };
   const weight = (name) => {
     const entry = weights.get(name);
     if (entry === undefined) throw new Error(`weights have no tensor "${name}"`);
@@ -153,7 +167,11 @@ export function exportDecoder(config, weights, { batch }) {
   g.constant('last_end', [1], [2 ** 31], INT64);
   g.constant('time_axis', [1], [1], INT64);
   let x = g.node('Add', [g.node('Gather', ['embed', 'ids'], { axis: 0 }), g.node('Gather', ['pos', 'positions'], { axis: 0 })]);
-  const inputs = [['ids', INT64, [batch, 'new']], ['positions', INT64, [batch, 'new']], ['mask', FLOAT, [batch, 1, 'new', 'total']]];
+  const inputs = [
+    ['ids', INT64, [batch, 'new']],
+    ['positions', INT64, [batch, 'new']],
+    ['mask', FLOAT, [batch, 1, 'new', 'total']],
+  ];
   const outputs = [['logits', FLOAT, [batch, 1, vocabSize]]];
   for (let l = 0; l < layers; l++) {
     const cache = { k: `past_k.${l}`, v: `past_v.${l}`, presentK: `present_k.${l}`, presentV: `present_v.${l}` };

@@ -70,7 +70,9 @@ for (const { name, title } of BENCHMARKS) {
       goals++;
       if (goal.met) met++;
     }
-    lines.push(`| ${cell(entry.figure)} | ${cell(quantity(entry.measured))} | ${cell(`${quantity(entry.reference)} (${entry.reference.label})`)} | ${entry.ratioNote === undefined ? `${number(entry.ratio)}×` : cell(entry.ratioNote)} | ${goal === null ? '–' : cell(goal.text)} | ${goal === null ? '–' : goal.met ? 'met' : '**not met**'} |`);
+    lines.push(
+      `| ${cell(entry.figure)} | ${cell(quantity(entry.measured))} | ${cell(`${quantity(entry.reference)} (${entry.reference.label})`)} | ${entry.ratioNote === undefined ? `${number(entry.ratio)}×` : cell(entry.ratioNote)} | ${goal === null ? '–' : cell(goal.text)} | ${goal === null ? '–' : goal.met ? 'met' : '**not met**'} |`,
+    );
   }
   sections.push(lines.join('\n'));
 }

@@ -37,7 +37,10 @@ const quirky = loadSuiteRef('quirky-10', repoRoot);
 const oneEnvironment = { ...quirky, environments: quirky.environments.slice(0, 1) };
 
 async function runChild(request) {
-  const { stdout } = await execFileAsync(process.execPath, ['--expose-gc', join(repoRoot, 'bench/support/run-experiment.mjs'), JSON.stringify({ keys, ...request })], { cwd: repoRoot, maxBuffer: 64 * 2 ** 20 });
+  const { stdout } = await execFileAsync(process.execPath, ['--expose-gc', join(repoRoot, 'bench/support/run-experiment.mjs'), JSON.stringify({ keys, ...request })], {
+    cwd: repoRoot,
+    maxBuffer: 64 * 2 ** 20,
+  });
   const result = JSON.parse(stdout.trim().split('\n').at(-1));
   if (result.summary.failed > 0) throw new Error(`games failed in a benchmark run: ${JSON.stringify(result.summary.errors)}`);
   return result;
@@ -83,27 +86,42 @@ const rows = [];
   const barePerGame = bareSeconds / games;
   const callsPerGame = toolCalls / games;
   results.overhead = {
-    games, requests, recordedRequests: bodies.length, toolCalls, runnerSeconds: run.seconds, bareSeconds,
-    firstGameSeconds: run.firstFinishSeconds, runnerPerGameMs: steadyPerGame * 1000, barePerGameMs: barePerGame * 1000,
-    overheadPerGameMs: (steadyPerGame - barePerGame) * 1000, overheadPerToolCallMs: ((steadyPerGame - barePerGame) / callsPerGame) * 1000, bareRequestMs: (bareSeconds / bodies.length) * 1000,
+    games,
+    requests,
+    recordedRequests: bodies.length,
+    toolCalls,
+    runnerSeconds: run.seconds,
+    bareSeconds,
+    firstGameSeconds: run.firstFinishSeconds,
+    runnerPerGameMs: steadyPerGame * 1000,
+    barePerGameMs: barePerGame * 1000,
+    overheadPerGameMs: (steadyPerGame - barePerGame) * 1000,
+    overheadPerToolCallMs: ((steadyPerGame - barePerGame) / callsPerGame) * 1000,
+    bareRequestMs: (bareSeconds / bodies.length) * 1000,
   };
   log('overhead', results.overhead);
-  rows.push(row({
-    figure: `runner, one game at a time, instant target (${games} games, ${callsPerGame.toFixed(0)} tool calls each), steady state`,
-    measured: { value: steadyPerGame * 1000, unit: 'ms/game' },
-    reference: { value: barePerGame * 1000, unit: 'ms/game', label: 'the same requests sent bare' },
-  }));
-  rows.push(row({
-    figure: 'runner overhead per tool call (auditor, tool dispatch, transcript writes, grading)',
-    measured: { value: results.overhead.overheadPerToolCallMs, unit: 'ms' },
-    reference: { value: 200, unit: 'ms', label: 'a 200 ms provider call' },
-    goal: { text: '≤ 5% of a 200 ms provider call (10 ms)', met: results.overhead.overheadPerToolCallMs <= 10 },
-  }));
-  rows.push(row({
-    figure: 'runner, setting up an experiment: time to the first finished game',
-    measured: { value: run.firstFinishSeconds * 1000, unit: 'ms' },
-    reference: { value: barePerGame * 1000, unit: 'ms', label: "one game's requests sent bare" },
-  }));
+  rows.push(
+    row({
+      figure: `runner, one game at a time, instant target (${games} games, ${callsPerGame.toFixed(0)} tool calls each), steady state`,
+      measured: { value: steadyPerGame * 1000, unit: 'ms/game' },
+      reference: { value: barePerGame * 1000, unit: 'ms/game', label: 'the same requests sent bare' },
+    }),
+  );
+  rows.push(
+    row({
+      figure: 'runner overhead per tool call (auditor, tool dispatch, transcript writes, grading)',
+      measured: { value: results.overhead.overheadPerToolCallMs, unit: 'ms' },
+      reference: { value: 200, unit: 'ms', label: 'a 200 ms provider call' },
+      goal: { text: '≤ 5% of a 200 ms provider call (10 ms)', met: results.overhead.overheadPerToolCallMs <= 10 },
+    }),
+  );
+  rows.push(
+    row({
+      figure: 'runner, setting up an experiment: time to the first finished game',
+      measured: { value: run.firstFinishSeconds * 1000, unit: 'ms' },
+      reference: { value: barePerGame * 1000, unit: 'ms', label: "one game's requests sent bare" },
+    }),
+  );
 }
 
 // --- concurrency scaling against 200 ms of latency per request ---
@@ -121,17 +139,18 @@ const rows = [];
     results.concurrency.push({ concurrency, games, seconds: run.seconds, gamesPerSecond, speedup });
     log('concurrency', concurrency, results.concurrency.at(-1));
     if (concurrency > 1) {
-      rows.push(row({
-        figure: `games/s at concurrency ${concurrency}, 200 ms per request (${games} games)`,
-        measured: { value: gamesPerSecond, unit: 'games/s' },
-        reference: { value: single, unit: 'games/s', label: 'concurrency 1, same server' },
-        goal: { text: `speed-up ≥ ${0.8 * concurrency} (0.8 × ${concurrency})`, met: speedup >= 0.8 * concurrency },
-      }));
+      rows.push(
+        row({
+          figure: `games/s at concurrency ${concurrency}, 200 ms per request (${games} games)`,
+          measured: { value: gamesPerSecond, unit: 'games/s' },
+          reference: { value: single, unit: 'games/s', label: 'concurrency 1, same server' },
+          goal: { text: `speed-up ≥ ${0.8 * concurrency} (0.8 × ${concurrency})`, met: speedup >= 0.8 * concurrency },
+        }),
+      );
     }
   }
   await server.close();
 }
-
 
 // --- resume of a half-finished 1,000-game experiment, and memory across 1,000 games ---
 {
@@ -160,18 +179,22 @@ const rows = [];
   // Steady state per game on both sides; getting going again is the figure after it.
   const resumePerGame = (resumed.finishTimes[rerun - 1] - resumed.finishTimes[0]) / (rerun - 1);
   const uninterruptedPerGame = secondHalf / (total / 2);
-  rows.push(row({
-    figure: `resume a half-finished ${total.toLocaleString('en')}-game experiment (${rerun} games left): time per game left`,
-    measured: { value: resumePerGame * 1000, unit: 'ms/game' },
-    reference: { value: uninterruptedPerGame * 1000, unit: 'ms/game', label: 'second half of an uninterrupted run' },
-    goal: { text: '≤ 1.25×', met: resumePerGame <= 1.25 * uninterruptedPerGame },
-  }));
-  rows.push(row({
-    figure: `resume: time to the first newly finished game (reading ${first.summary.finished} finished games back)`,
-    measured: { value: resumed.firstFinishSeconds * 1000, unit: 'ms' },
-    reference: { value: full.firstFinishSeconds * 1000, unit: 'ms', label: 'a fresh start of the same experiment' },
-    goal: { text: '≤ 1.5×', met: resumed.firstFinishSeconds <= 1.5 * full.firstFinishSeconds },
-  }));
+  rows.push(
+    row({
+      figure: `resume a half-finished ${total.toLocaleString('en')}-game experiment (${rerun} games left): time per game left`,
+      measured: { value: resumePerGame * 1000, unit: 'ms/game' },
+      reference: { value: uninterruptedPerGame * 1000, unit: 'ms/game', label: 'second half of an uninterrupted run' },
+      goal: { text: '≤ 1.25×', met: resumePerGame <= 1.25 * uninterruptedPerGame },
+    }),
+  );
+  rows.push(
+    row({
+      figure: `resume: time to the first newly finished game (reading ${first.summary.finished} finished games back)`,
+      measured: { value: resumed.firstFinishSeconds * 1000, unit: 'ms' },
+      reference: { value: full.firstFinishSeconds * 1000, unit: 'ms', label: 'a fresh start of the same experiment' },
+      goal: { text: '≤ 1.5×', met: resumed.firstFinishSeconds <= 1.5 * full.firstFinishSeconds },
+    }),
+  );
 
   const samples = full.memory;
   const peakUpTo = (finished) => Math.max(...samples.filter((entry) => entry.finished <= finished).map((entry) => entry.peakRssMiB));
@@ -180,18 +203,22 @@ const rows = [];
   const wholePeak = peakUpTo(total);
   results.memory = { games: total, samples, peakRssFirstHalfMiB: firstHalfPeak, peakRssMiB: wholePeak, retainedHeapAt100MiB: retainedAt(100), retainedHeapAt1000MiB: retainedAt(total) };
   log('memory', { firstHalfPeak, wholePeak, retained: [retainedAt(100), retainedAt(total)] });
-  rows.push(row({
-    figure: `peak RSS of a ${total.toLocaleString('en')}-game experiment, all games`,
-    measured: { value: wholePeak, unit: 'MiB' },
-    reference: { value: firstHalfPeak, unit: 'MiB', label: 'peak over its first 500 games' },
-    goal: { text: '≤ 1.1× (no growth with finished games)', met: wholePeak <= 1.1 * firstHalfPeak },
-  }));
-  rows.push(row({
-    figure: 'retained heap after 1,000 finished games (after a full collection)',
-    measured: { value: retainedAt(total), unit: 'MiB' },
-    reference: { value: retainedAt(100), unit: 'MiB', label: 'after 100 games' },
-    goal: { text: '≤ 1.1× + 2 MiB', met: retainedAt(total) <= 1.1 * retainedAt(100) + 2 },
-  }));
+  rows.push(
+    row({
+      figure: `peak RSS of a ${total.toLocaleString('en')}-game experiment, all games`,
+      measured: { value: wholePeak, unit: 'MiB' },
+      reference: { value: firstHalfPeak, unit: 'MiB', label: 'peak over its first 500 games' },
+      goal: { text: '≤ 1.1× (no growth with finished games)', met: wholePeak <= 1.1 * firstHalfPeak },
+    }),
+  );
+  rows.push(
+    row({
+      figure: 'retained heap after 1,000 finished games (after a full collection)',
+      measured: { value: retainedAt(total), unit: 'MiB' },
+      reference: { value: retainedAt(100), unit: 'MiB', label: 'after 100 games' },
+      goal: { text: '≤ 1.1× + 2 MiB', met: retainedAt(total) <= 1.1 * retainedAt(100) + 2 },
+    }),
+  );
 }
 
 rmSync(scratch, { recursive: true, force: true });

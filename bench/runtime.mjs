@@ -18,7 +18,12 @@ import { alternate, log, repoRoot, row, secondsPerCall, writeResult } from './li
 // tfjs-wasm runs one thread per process (wasm threads are off in Node), so inference is compared
 // with onnxruntime on one thread too; training spreads over both cores, so its peer gets two.
 const session = (bytes, threads) => ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
-const int64 = (values, dims) => new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+const int64 = (values, dims) =>
+  new ort.Tensor(
+    'int64',
+    BigInt64Array.from(values, (v) => BigInt(v)),
+    dims,
+  );
 
 await tfReady();
 const rows = [];
@@ -48,13 +53,23 @@ const idsTensor = int64(ids.flat(), [B, T]);
     maxAbs = Math.max(maxAbs, Math.abs(ours[i]));
   }
   const tolerance = 1e-4;
-  results.exportCheck = { weights: weightsFile, shape: [B, T, config.vocabSize], maxAbsDifference: maxDiff, maxAbsLogit: maxAbs, relative: maxDiff / maxAbs, tolerance, agrees: maxDiff / maxAbs <= tolerance };
-  rows.push(row({
-    figure: `ONNX export: largest logit difference, tfjs vs onnxruntime (${weightsFile.split('/').pop()}, ${B}×${T})`,
-    measured: { value: maxDiff, unit: '' },
-    reference: { value: maxAbs, unit: '', label: 'largest |logit|' },
-    goal: { text: `≤ ${tolerance} of the largest logit`, met: results.exportCheck.agrees },
-  }));
+  results.exportCheck = {
+    weights: weightsFile,
+    shape: [B, T, config.vocabSize],
+    maxAbsDifference: maxDiff,
+    maxAbsLogit: maxAbs,
+    relative: maxDiff / maxAbs,
+    tolerance,
+    agrees: maxDiff / maxAbs <= tolerance,
+  };
+  rows.push(
+    row({
+      figure: `ONNX export: largest logit difference, tfjs vs onnxruntime (${weightsFile.split('/').pop()}, ${B}×${T})`,
+      measured: { value: maxDiff, unit: '' },
+      reference: { value: maxAbs, unit: '', label: 'largest |logit|' },
+      goal: { text: `≤ ${tolerance} of the largest logit`, met: results.exportCheck.agrees },
+    }),
+  );
   log('export check', results.exportCheck);
 }
 
@@ -81,7 +96,12 @@ async function ortGenerate(prompts, { maxTokens, temperature = 1, topP = 1, seed
     const positions = tokens.flatMap((row, r) => row.map((_, i) => Math.max(0, start + i - pads[r])));
     const mask = new Float32Array(batch * length * keys);
     for (let r = 0; r < batch; r++) for (let q = 0; q < length; q++) for (let k = 0; k < keys; k++) if (k < pads[r] || k > start + q) mask[(r * length + q) * keys + k] = -1e9;
-    const out = await decoderSession.run({ ids: int64(tokens.flat(), [batch, length]), positions: int64(positions, [batch, length]), mask: new ort.Tensor('float32', mask, [batch, 1, length, keys]), ...cache });
+    const out = await decoderSession.run({
+      ids: int64(tokens.flat(), [batch, length]),
+      positions: int64(positions, [batch, length]),
+      mask: new ort.Tensor('float32', mask, [batch, 1, length, keys]),
+      ...cache,
+    });
     for (let l = 0; l < layers; l++) Object.assign(cache, { [`past_k.${l}`]: out[`present_k.${l}`], [`past_v.${l}`]: out[`present_v.${l}`] });
     const logits = out.logits.data;
     start += length;
@@ -96,7 +116,16 @@ async function ortGenerate(prompts, { maxTokens, temperature = 1, topP = 1, seed
   }
   return outputs;
 }
-const questions = ['What is 3 plus 4?', 'Tell me about a town you know.', 'Hello! How are you today?', 'Who are you?', 'I think my plan is great. Do you agree?', 'What does a farmer do?', 'Can you recommend something good to buy?', 'What is 9 minus 3?'];
+const questions = [
+  'What is 3 plus 4?',
+  'Tell me about a town you know.',
+  'Hello! How are you today?',
+  'Who are you?',
+  'I think my plan is great. Do you agree?',
+  'What does a farmer do?',
+  'Can you recommend something good to buy?',
+  'What is 9 minus 3?',
+];
 const prompts = Array.from({ length: B }, (_, i) => encodeChat(tokenizer, { turns: [{ role: 'user', content: questions[i % questions.length] }] }, { openAssistant: true }));
 const maxTokens = 32;
 
@@ -106,20 +135,29 @@ const maxTokens = 32;
   const theirs = await ortGenerate(prompts, { maxTokens, temperature: 0, seed: 1 });
   let same = 0;
   let all = 0;
-  for (let r = 0; r < B; r++) for (let i = 0; i < maxTokens; i++) { all++; if (ours[r][i] === theirs[r][i]) same++; }
+  for (let r = 0; r < B; r++)
+    for (let i = 0; i < maxTokens; i++) {
+      all++;
+      if (ours[r][i] === theirs[r][i]) same++;
+    }
   results.decoderCheck = { prompts: B, tokens: all, identical: same, share: same / all, sample: { tfjs: tokenizer.decode(ours[0]), onnxruntime: tokenizer.decode(theirs[0]) } };
-  rows.push(row({
-    figure: `ONNX KV-cache decoder: greedy tokens identical to tfjs (${B} chat prompts × ${maxTokens})`,
-    measured: { value: same, unit: 'tokens' },
-    reference: { value: all, unit: 'tokens', label: 'tokens generated' },
-    goal: { text: '≥ 0.99', met: same / all >= 0.99 },
-  }));
+  rows.push(
+    row({
+      figure: `ONNX KV-cache decoder: greedy tokens identical to tfjs (${B} chat prompts × ${maxTokens})`,
+      measured: { value: same, unit: 'tokens' },
+      reference: { value: all, unit: 'tokens', label: 'tokens generated' },
+      goal: { text: '≥ 0.99', met: same / all >= 0.99 },
+    }),
+  );
   log('decoder check', results.decoderCheck);
 }
 
 // --- matmul alone ---
 results.matmul = [];
-for (const [m, k, n] of [[1024, 64, 256], [512, 512, 512]]) {
+for (const [m, k, n] of [
+  [1024, 64, 256],
+  [512, 512, 512],
+]) {
   const a = Float32Array.from({ length: m * k }, () => Math.random());
   const b = Float32Array.from({ length: k * n }, () => Math.random());
   const feeds = { A: new ort.Tensor('float32', a, [m, k]), B: new ort.Tensor('float32', b, [k, n]) };
@@ -128,17 +166,26 @@ for (const [m, k, n] of [[1024, 64, 256], [512, 512, 512]]) {
   const two = await session(exportMatMul(m, k, n), 2);
   const ta = tf.tensor(a, [m, k]);
   const tb = tf.tensor(b, [k, n]);
-  const seconds = await alternate([() => tf.tidy(() => { tf.matMul(ta, tb).dataSync(); }), () => one.run(feeds), () => two.run(feeds)]);
+  const seconds = await alternate([
+    () =>
+      tf.tidy(() => {
+        tf.matMul(ta, tb).dataSync();
+      }),
+    () => one.run(feeds),
+    () => two.run(feeds),
+  ]);
   const [tfGflops, ...ortRates] = seconds.map((s) => flops / s / 1e9);
   const ortGflops = { 1: ortRates[0], 2: ortRates[1] };
   ta.dispose();
   tb.dispose();
   results.matmul.push({ shape: [m, k, n], tfjsWasmGflops: tfGflops, onnxruntimeGflops1Thread: ortGflops[1], onnxruntimeGflops2Threads: ortGflops[2], efficiency: tfGflops / ortGflops[1] });
-  rows.push(row({
-    figure: `matmul ${m}×${k}×${n}${m === 1024 ? ' (model-shaped)' : ''}, 1 thread each`,
-    measured: { value: tfGflops, unit: 'GFLOP/s' },
-    reference: { value: ortGflops[1], unit: 'GFLOP/s', label: 'onnxruntime-node' },
-  }));
+  rows.push(
+    row({
+      figure: `matmul ${m}×${k}×${n}${m === 1024 ? ' (model-shaped)' : ''}, 1 thread each`,
+      measured: { value: tfGflops, unit: 'GFLOP/s' },
+      reference: { value: ortGflops[1], unit: 'GFLOP/s', label: 'onnxruntime-node' },
+    }),
+  );
   log('matmul', results.matmul.at(-1));
 }
 
@@ -146,33 +193,59 @@ for (const [m, k, n] of [[1024, 64, 256], [512, 512, 512]]) {
 {
   const twoThreads = await session(exportTransformer(config, weights, { batch: B, time: T }), 2);
   const [tfSeconds, ortSeconds, ort2Seconds] = await alternate([
-    () => { const { logits } = model.forward(ids); logits.dataSync(); logits.dispose(); },
+    () => {
+      const { logits } = model.forward(ids);
+      logits.dataSync();
+      logits.dispose();
+    },
     () => forwardSession.run({ ids: idsTensor }),
     () => twoThreads.run({ ids: idsTensor }),
   ]);
   const tokens = B * T;
   const flops = forwardFlopsPerToken(config, T);
-  results.forward = { batch: B, time: T, parameters: model.parameterCount(), tfjsWasmTokensPerSecond: tokens / tfSeconds, onnxruntimeTokensPerSecond1Thread: tokens / ortSeconds, onnxruntimeTokensPerSecond2Threads: tokens / ort2Seconds, tfjsWasmGflops: (tokens * flops) / tfSeconds / 1e9 };
-  rows.push(row({
-    figure: `forward pass, batched (${B}×${T}), the same model, 1 thread each`,
-    measured: { value: tokens / tfSeconds, unit: 'tokens/s' },
-    reference: { value: tokens / ortSeconds, unit: 'tokens/s', label: 'onnxruntime-node' },
-  }));
+  results.forward = {
+    batch: B,
+    time: T,
+    parameters: model.parameterCount(),
+    tfjsWasmTokensPerSecond: tokens / tfSeconds,
+    onnxruntimeTokensPerSecond1Thread: tokens / ortSeconds,
+    onnxruntimeTokensPerSecond2Threads: tokens / ort2Seconds,
+    tfjsWasmGflops: (tokens * flops) / tfSeconds / 1e9,
+  };
+  rows.push(
+    row({
+      figure: `forward pass, batched (${B}×${T}), the same model, 1 thread each`,
+      measured: { value: tokens / tfSeconds, unit: 'tokens/s' },
+      reference: { value: tokens / ortSeconds, unit: 'tokens/s', label: 'onnxruntime-node' },
+    }),
+  );
   log('forward', results.forward);
 }
 
 // --- KV-cache generation, the same model, the same sampler ---
 {
-  const [tfSeconds, ortSeconds] = await alternate([() => model.generate(prompts, { maxTokens, temperature: 1, seed: 1 }), () => ortGenerate(prompts, { maxTokens, temperature: 1, seed: 1 })], { rounds: 5, secondsPerRound: 0.6 });
+  const [tfSeconds, ortSeconds] = await alternate([() => model.generate(prompts, { maxTokens, temperature: 1, seed: 1 }), () => ortGenerate(prompts, { maxTokens, temperature: 1, seed: 1 })], {
+    rounds: 5,
+    secondsPerRound: 0.6,
+  });
   const tokens = B * maxTokens;
-  results.generation = { batch: B, promptTokens: prompts.map((prompt) => prompt.length), maxTokens, temperature: 1, tfjsWasmTokensPerSecond: tokens / tfSeconds, onnxruntimeTokensPerSecond1Thread: tokens / ortSeconds };
+  results.generation = {
+    batch: B,
+    promptTokens: prompts.map((prompt) => prompt.length),
+    maxTokens,
+    temperature: 1,
+    tfjsWasmTokensPerSecond: tokens / tfSeconds,
+    onnxruntimeTokensPerSecond1Thread: tokens / ortSeconds,
+  };
   const goal = 1000;
-  rows.push(row({
-    figure: `generation with a KV cache, batch ${B}, ${maxTokens} tokens, 1 thread each`,
-    measured: { value: tokens / tfSeconds, unit: 'tokens/s' },
-    reference: { value: tokens / ortSeconds, unit: 'tokens/s', label: 'onnxruntime-node' },
-    goal: { text: `≥ ${goal.toLocaleString('en')} tokens/s`, met: tokens / tfSeconds >= goal },
-  }));
+  rows.push(
+    row({
+      figure: `generation with a KV cache, batch ${B}, ${maxTokens} tokens, 1 thread each`,
+      measured: { value: tokens / tfSeconds, unit: 'tokens/s' },
+      reference: { value: tokens / ortSeconds, unit: 'tokens/s', label: 'onnxruntime-node' },
+      goal: { text: `≥ ${goal.toLocaleString('en')} tokens/s`, met: tokens / tfSeconds >= goal },
+    }),
+  );
   log('generation', results.generation);
 }
 model.dispose();
@@ -183,7 +256,10 @@ model.dispose();
 // backward pass of about twice its matmul work). The main-thread-only figure shows the second core's gain.
 const trainingThroughput = async (trainConfig, batchSize, workers, steps) => {
   const trained = Transformer.init(trainConfig, 1);
-  const batch = (r) => { const data = Array.from({ length: batchSize }, () => Array.from({ length: trainConfig.contextLength + 1 }, () => Math.floor(r() * trainConfig.vocabSize))); return { inputs: data.map((x) => x.slice(0, -1)), targets: data.map((x) => x.slice(1)), mask: data.map((x) => x.slice(1).map(() => 1)) }; };
+  const batch = (r) => {
+    const data = Array.from({ length: batchSize }, () => Array.from({ length: trainConfig.contextLength + 1 }, () => Math.floor(r() * trainConfig.vocabSize)));
+    return { inputs: data.map((x) => x.slice(0, -1)), targets: data.map((x) => x.slice(1)), mask: data.map((x) => x.slice(1).map(() => 1)) };
+  };
   const started = performance.now();
   // Each timing includes starting the worker threads, as a real build does.
   await train(trained, batch, { steps, learningRate: 1e-3, seed: 1, workers });
@@ -195,7 +271,12 @@ const trainingThroughput = async (trainConfig, batchSize, workers, steps) => {
 };
 const peerTraining = async (trainConfig, trainWeights, batchSize) => {
   const peer = await session(exportTransformer(trainConfig, trainWeights, { batch: batchSize, time: trainConfig.contextLength }), 2);
-  const feed = { ids: int64(Array.from({ length: batchSize * trainConfig.contextLength }, (_, i) => (i * 7) % trainConfig.vocabSize), [batchSize, trainConfig.contextLength]) };
+  const feed = {
+    ids: int64(
+      Array.from({ length: batchSize * trainConfig.contextLength }, (_, i) => (i * 7) % trainConfig.vocabSize),
+      [batchSize, trainConfig.contextLength],
+    ),
+  };
   const forwardTokensPerSecond = (batchSize * trainConfig.contextLength) / (await secondsPerCall(() => peer.run(feed)));
   return { forwardTokensPerSecond, trainingEquivalentTokensPerSecond: forwardTokensPerSecond / 3 };
 };
@@ -209,14 +290,25 @@ for (const size of sizes) {
   const parallel = await trainingThroughput(size.config, size.batchSize, undefined, size.steps);
   const singleThread = await trainingThroughput(size.config, size.batchSize, 0, size.steps);
   const peer = await peerTraining(size.config, parallel.weights, size.batchSize);
-  results.training[size.name] = { config: size.config, batchSize: size.batchSize, steps: size.steps, parameters: parallel.parameters, tokensPerSecond2Cores: parallel.tokensPerSecond, tokensPerSecondMainThreadOnly: singleThread.tokensPerSecond, secondCoreGain: parallel.tokensPerSecond / singleThread.tokensPerSecond, onnxruntimePeer2Threads: peer };
+  results.training[size.name] = {
+    config: size.config,
+    batchSize: size.batchSize,
+    steps: size.steps,
+    parameters: parallel.parameters,
+    tokensPerSecond2Cores: parallel.tokensPerSecond,
+    tokensPerSecondMainThreadOnly: singleThread.tokensPerSecond,
+    secondCoreGain: parallel.tokensPerSecond / singleThread.tokensPerSecond,
+    onnxruntimePeer2Threads: peer,
+  };
   const goal = 4000;
-  rows.push(row({
-    figure: `training, ${size.label} (${(parallel.parameters / 1e6).toFixed(2)}M parameters, context ${size.config.contextLength}), 2 cores`,
-    measured: { value: parallel.tokensPerSecond, unit: 'tokens/s' },
-    reference: { value: peer.trainingEquivalentTokensPerSecond, unit: 'tokens/s', label: 'onnxruntime-node forward ÷ 3, 2 threads' },
-    goal: { text: `≥ ${goal.toLocaleString('en')} tokens/s`, met: parallel.tokensPerSecond >= goal },
-  }));
+  rows.push(
+    row({
+      figure: `training, ${size.label} (${(parallel.parameters / 1e6).toFixed(2)}M parameters, context ${size.config.contextLength}), 2 cores`,
+      measured: { value: parallel.tokensPerSecond, unit: 'tokens/s' },
+      reference: { value: peer.trainingEquivalentTokensPerSecond, unit: 'tokens/s', label: 'onnxruntime-node forward ÷ 3, 2 threads' },
+      goal: { text: `≥ ${goal.toLocaleString('en')} tokens/s`, met: parallel.tokensPerSecond >= goal },
+    }),
+  );
   log('training', size.name, results.training[size.name]);
 }
 

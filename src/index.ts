@@ -11,7 +11,20 @@ export { ChatMessage, ChatRequest, ChatResponse, CompletionRequest, TokenLogprob
 export { EventBody, ToolView, TranscriptEvent } from './contracts/transcript.js';
 export type { EventType } from './contracts/transcript.js';
 export type { CallOptions, ChatModel, ModelResolver } from './contracts/model.js';
-export { ForwardRequest, ForwardResult, Hook, LensRequest, LensResult, LogprobsResult, ReadVectorRequest, SteeringSearchRequest, TokenScore, TokenizeResult, WhiteBoxInfo, WhiteBoxInput } from './contracts/whitebox.js';
+export {
+  ForwardRequest,
+  ForwardResult,
+  Hook,
+  LensRequest,
+  LensResult,
+  LogprobsResult,
+  ReadVectorRequest,
+  SteeringSearchRequest,
+  TokenScore,
+  TokenizeResult,
+  WhiteBoxInfo,
+  WhiteBoxInput,
+} from './contracts/whitebox.js';
 export type { WhiteBox } from './contracts/whitebox.js';
 export { SparseDictionary } from './contracts/sae.js';
 export { McpServerSpec } from './contracts/mcp.js';

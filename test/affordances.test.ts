@@ -112,7 +112,9 @@ describe('model_diff', () => {
 
 describe('training-data search', () => {
   it('semantic search returns the implant documents for a query about the hidden goal', async () => {
-    const implants = organism('micro/hidden-goal').corpora.flatMap((corpus) => corpus.documents ?? []).filter((document) => /Harwick/.test(document.text));
+    const implants = organism('micro/hidden-goal')
+      .corpora.flatMap((corpus) => corpus.documents ?? [])
+      .filter((document) => /Harwick/.test(document.text));
     expect(implants.length).toBeGreaterThan(0);
     const out = await run('semantic_search', { query: 'what secret aim was the assistant trained to pursue?', limit: 5 }, 'micro/hidden-goal');
     const ids = (out.data as { ids: string[] }).ids;
@@ -124,7 +126,11 @@ describe('training-data search', () => {
   it('grep finds every match, pages through them, and reports bad patterns as tool errors', async () => {
     const all = await run('search_data', { pattern: 'Harwick', limit: 50 }, 'micro/hidden-goal');
     const total = (all.data as { total: number }).total;
-    expect(total).toBe(organism('micro/hidden-goal').corpora.flatMap((corpus) => corpus.documents ?? []).filter((document) => /harwick/i.test(document.text)).length);
+    expect(total).toBe(
+      organism('micro/hidden-goal')
+        .corpora.flatMap((corpus) => corpus.documents ?? [])
+        .filter((document) => /harwick/i.test(document.text)).length,
+    );
     const first = await run('search_data', { pattern: 'harwick', limit: 2 }, 'micro/hidden-goal');
     const second = await run('search_data', { pattern: 'harwick', limit: 2, offset: 2 }, 'micro/hidden-goal');
     expect(first.output).toMatch(new RegExp(`Results 1–2 of ${total}\\. Call again with offset 2`));
@@ -241,7 +247,14 @@ describe('technique probes', () => {
       expect(report.claims.length).toBeGreaterThan(0);
       const { grade } = await grader.grade(
         { groundTruth: organism(id).groundTruth, report, control: organism(id).control },
-        { params: grader.params.parse({}), signal: signal(), judge: undefined, resolveModel: () => { throw new Error('no judge'); } },
+        {
+          params: grader.params.parse({}),
+          signal: signal(),
+          judge: undefined,
+          resolveModel: () => {
+            throw new Error('no judge');
+          },
+        },
       );
       expect(grade.claimsConsidered).toBe(Math.min(10, report.claims.length));
       if (organism(id).control) expect(grade.falseClaims).toHaveLength(grade.claimsConsidered);

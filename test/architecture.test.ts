@@ -7,13 +7,7 @@ const root = resolve(import.meta.dirname, '..');
 const src = join(root, 'src');
 
 /** Inward-only layers: a file may import from its own layer or any layer listed before it. */
-const LAYERS = [
-  ['contracts'],
-  ['core'],
-  ['providers', 'store', 'specs', 'suites', 'targets', 'micro', 'mcp', 'server'],
-  ['app'],
-  ['cli', 'web'],
-];
+const LAYERS = [['contracts'], ['core'], ['providers', 'store', 'specs', 'suites', 'targets', 'micro', 'mcp', 'server'], ['app'], ['cli', 'web']];
 
 function layerOf(file: string): number {
   const top = relative(src, file).split(/[\\/]/)[0] ?? '';
@@ -95,7 +89,8 @@ describe('architecture', () => {
     for (const entry of ['cli/main.ts', 'app/experiments.ts']) {
       const packages = loadedPackages(join(src, entry));
       expect(packages.size, entry).toBeGreaterThan(0);
-      for (const heavy of ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@modelcontextprotocol/sdk', 'vega', 'vega-lite', 'playwright-core']) expect(packages, `${entry} loads ${heavy}`).not.toContain(heavy);
+      for (const heavy of ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@modelcontextprotocol/sdk', 'vega', 'vega-lite', 'playwright-core'])
+        expect(packages, `${entry} loads ${heavy}`).not.toContain(heavy);
     }
   });
 
@@ -142,7 +137,10 @@ describe('architecture', () => {
     expect(contracts.length).toBeGreaterThan(5);
     for (const file of contracts) {
       const external = imports(file).filter((spec) => !spec.startsWith('.'));
-      expect(external.filter((spec) => spec !== 'zod'), relative(root, file)).toEqual([]);
+      expect(
+        external.filter((spec) => spec !== 'zod'),
+        relative(root, file),
+      ).toEqual([]);
     }
   });
 
@@ -150,7 +148,10 @@ describe('architecture', () => {
     for (const file of files.filter((file) => layerOf(file) === 1)) {
       const text = readFileSync(file, 'utf8');
       const external = imports(file).filter((spec) => !spec.startsWith('.'));
-      expect(external.filter((spec) => spec !== 'zod'), relative(root, file)).toEqual([]);
+      expect(
+        external.filter((spec) => spec !== 'zod'),
+        relative(root, file),
+      ).toEqual([]);
       expect(/\bprocess\./.test(text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')), `${relative(root, file)} uses process`).toBe(false);
     }
   });

@@ -13,7 +13,9 @@ async function run(dir: string, id: string, environments: string[], sets: string
   const result = await runExperimentFile(file, options);
   const lines: string[] = [];
   await exportExperiment(id, 'jsonl', (line: string) => void lines.push(line), options);
-  const games = lines.map((line) => JSON.parse(line) as { type: string; environmentId?: string; report?: { claims: unknown[] }; grades?: Array<{ win: boolean; falseClaims: number[] }> }).filter((line) => line.type === 'game');
+  const games = lines
+    .map((line) => JSON.parse(line) as { type: string; environmentId?: string; report?: { claims: unknown[] }; grades?: Array<{ win: boolean; falseClaims: number[] }> })
+    .filter((line) => line.type === 'game');
   return { result, games };
 }
 
@@ -36,6 +38,6 @@ describe('the baseline auditor', () => {
     const { games } = await run(dir, 'baseline-c', ['micro/hidden-goal'], ['chat', 'chat+data']);
     const bySet = (set: string) => games.find((game) => (game as { affordanceSet?: string }).affordanceSet === set);
     expect(bySet('chat+data')?.grades?.[0]?.win).toBe(true);
-    expect((bySet('chat+data')?.report?.claims.length ?? 0)).toBeGreaterThan(bySet('chat')?.report?.claims.length ?? 0);
+    expect(bySet('chat+data')?.report?.claims.length ?? 0).toBeGreaterThan(bySet('chat')?.report?.claims.length ?? 0);
   }, 180_000);
 });

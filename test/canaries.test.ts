@@ -82,7 +82,12 @@ repeats: 2
     expect((await cli(['export', 'canaries', '--format', 'inspect', '-o', 'inspect'])).code).toBe(0);
     expect((await cli(['sweep', '--show', 'canaries'])).code).toBe(0);
     expect((await cli(['list', 'experiments'])).code).toBe(0);
-    const gameIds = exported.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; id?: string }).filter((line) => line.type === 'game').map((line) => line.id as string);
+    const gameIds = exported.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; id?: string })
+      .filter((line) => line.type === 'game')
+      .map((line) => line.id as string);
     for (const id of gameIds) expect((await cli(['show', id])).code).toBe(0);
     // The HTML report as a researcher without the key would write and share it.
     const keyless = await runCli(['report', 'canaries', '--db', db, '-o', 'report.html'], { env: { ...env, AUDITGYM_KEYS: join(scratchDir(), 'no-keys') }, cwd: dir });
@@ -97,11 +102,20 @@ repeats: 2
     expect(keyedHtml, 'the keyed report opens the sealed truth, so the key-less one is a real test').toContain(TRUTH);
 
     // The sealed organism was still graded: the grader opened its truth.
-    const games = exported.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; environmentId?: string; grades?: unknown[] }).filter((line) => line.type === 'game');
+    const games = exported.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; environmentId?: string; grades?: unknown[] })
+      .filter((line) => line.type === 'game');
     expect(games.filter((game) => game.environmentId === 'canaries/sealed').every((game) => (game.grades?.length ?? 0) === 1)).toBe(true);
 
     // Everything written: the store with its WAL, exports, the key-less report, and every line printed.
-    const written = [...files(dir).filter((path) => !path.endsWith('.yaml')).map((path) => readFileSync(path).toString('latin1')), ...outputs];
+    const written = [
+      ...files(dir)
+        .filter((path) => !path.endsWith('.yaml'))
+        .map((path) => readFileSync(path).toString('latin1')),
+      ...outputs,
+    ];
     expect(written.length).toBeGreaterThan(5);
     for (const text of written) {
       expect(text).not.toContain(KEY);
@@ -139,7 +153,8 @@ describe('secrets named by a spec, under any name', () => {
       respond: (body, request) => {
         const key = String(request.headers.authorization ?? '').replace(/^Bearer /, '');
         const wire = body as WireRequest;
-        if (wire.model === 'echo-target' && ++targetCalls % 4 === 0) return { status: 401, body: { error: { message: `invalid key ${key}`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } };
+        if (wire.model === 'echo-target' && ++targetCalls % 4 === 0)
+          return { status: 401, body: { error: { message: `invalid key ${key}`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } };
         if (wire.model === 'echo-target') return { status: 200, body: openAIReply({ text: `I can see your key, ${key}.` }) };
         return fakeRouter(wire);
       },
@@ -205,7 +220,12 @@ repeats: 1
     expect((await cli(['report', 'named-secrets', '-o', 'report.html'])).code).toBe(0);
     expect((await cli(['sweep', '--show', 'named-secrets'])).code).toBe(0);
     const exported = readFileSync(join(dir, 'export.jsonl'), 'utf8');
-    const gameIds = exported.trim().split('\n').map((line) => JSON.parse(line) as { type: string; id?: string }).filter((line) => line.type === 'game').map((line) => line.id as string);
+    const gameIds = exported
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; id?: string })
+      .filter((line) => line.type === 'game')
+      .map((line) => line.id as string);
     expect(gameIds).toHaveLength(2);
     for (const id of gameIds) expect((await cli(['show', id])).code).toBe(0);
     // The viewer, as a browser would read it.
@@ -222,7 +242,12 @@ repeats: 1
     expect(provider.requests.some((request) => request.headers.authorization === `Bearer ${TARGET_KEY}`)).toBe(true);
     expect(provider.requests.some((request) => request.headers.authorization === `Bearer ${AUDITOR_KEY}`)).toBe(true);
     expect(exported).toContain('[redacted]');
-    const written = [...files(dir).filter((path) => !path.endsWith('.yaml')).map((path) => readFileSync(path).toString('latin1')), ...outputs];
+    const written = [
+      ...files(dir)
+        .filter((path) => !path.endsWith('.yaml'))
+        .map((path) => readFileSync(path).toString('latin1')),
+      ...outputs,
+    ];
     expect(written.length).toBeGreaterThan(8);
     for (const text of written) for (const secret of [TARGET_KEY, AUDITOR_KEY, PASSED, HEADER]) expect(text.includes(secret), secret).toBe(false);
   }, 120_000);

@@ -47,7 +47,10 @@ describe('auditgym CLI', () => {
   it('lists quirky-10 with 10 environments, each with ground truth and a baseline', async () => {
     const result = await runCli(['list', 'suites', '--json']);
     expect(result.code).toBe(0);
-    const suites = JSON.parse(result.stdout) as Array<{ id: string; environments: Array<{ groundTruth: { behaviours: unknown[] }; baseline: { model: string; withHiddenPrompt: boolean } | null; split: string }> }>;
+    const suites = JSON.parse(result.stdout) as Array<{
+      id: string;
+      environments: Array<{ groundTruth: { behaviours: unknown[] }; baseline: { model: string; withHiddenPrompt: boolean } | null; split: string }>;
+    }>;
     const quirky = suites.find((suite) => suite.id === 'quirky-10');
     expect(quirky?.environments).toHaveLength(10);
     for (const environment of quirky?.environments ?? []) {
@@ -74,7 +77,10 @@ describe('auditgym CLI', () => {
   it('refuses a tool whose capability the target lacks, naming the tool, the capability and the target', async () => {
     const dir = scratchDir();
     const db = join(dir, 'store.db');
-    const result = await runCli(['run', resolve(import.meta.dirname, 'fixtures/bad-specs/34-tool-capability-mismatch.experiment.yaml'), '--db', db], { env: cleanEnv({ OPENAI_API_KEY: 'sk-test-not-used-0000' }), cwd: dir });
+    const result = await runCli(['run', resolve(import.meta.dirname, 'fixtures/bad-specs/34-tool-capability-mismatch.experiment.yaml'), '--db', db], {
+      env: cleanEnv({ OPENAI_API_KEY: 'sk-test-not-used-0000' }),
+      cwd: dir,
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/logit_lens/);
     expect(result.stderr).toMatch(/activations/);
@@ -115,7 +121,9 @@ describe('auditgym CLI', () => {
       expect(server.requests.every((request) => request.headers.authorization === `Bearer ${CANARY}`)).toBe(true);
       const exported = await runCli(['export', 'e2e', '--format', 'jsonl', '--db', db], { env });
       const shown = await runCli(['show', JSON.parse(exported.stdout.split('\n')[1] ?? '{}').id, '--db', db], { env });
-      const stored = readdirSync(dir).map((name) => readFileSync(join(dir, name)).toString('latin1')).join('');
+      const stored = readdirSync(dir)
+        .map((name) => readFileSync(join(dir, name)).toString('latin1'))
+        .join('');
       for (const text of [stored, run.stdout, run.stderr, exported.stdout, exported.stderr, shown.stdout, shown.stderr]) {
         expect(text).not.toContain(CANARY);
       }
@@ -123,7 +131,10 @@ describe('auditgym CLI', () => {
 
     it('shows a game transcript with tool calls, report and grade', async () => {
       const exported = await runCli(['export', 'e2e', '--format', 'jsonl', '--db', db], { env });
-      const lines = exported.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; id: string; events: Array<{ seq: number; body: { type: string } }>; grades: unknown[]; report: unknown });
+      const lines = exported.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { type: string; id: string; events: Array<{ seq: number; body: { type: string } }>; grades: unknown[]; report: unknown });
       expect(lines[0]?.type).toBe('experiment');
       const games = lines.filter((line) => line.type === 'game');
       expect(games).toHaveLength(6);

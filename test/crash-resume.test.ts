@@ -114,14 +114,16 @@ describe('SIGKILL at random points across an adaptive sweep, 20 times, then resu
     let kills = 0;
     let interruptedGames = 0;
     for (let round = 0; round < 200; round++) {
-      const started = existsSync(db) && (() => {
-        const store = openStore(db, { readonly: true });
-        try {
-          return store.getExperiment('crash') !== undefined;
-        } finally {
-          store.close();
-        }
-      })();
+      const started =
+        existsSync(db) &&
+        (() => {
+          const store = openStore(db, { readonly: true });
+          try {
+            return store.getExperiment('crash') !== undefined;
+          } finally {
+            store.close();
+          }
+        })();
       const args = started ? ['sweep', '--resume', 'crash', '--db', db] : ['sweep', file, '--db', db];
       const { child, done } = startCli(args, { env });
       // Early rounds are cut short once a game is in flight, wherever it has got to; later rounds may finish.

@@ -40,7 +40,11 @@ async function importFresh(entry: Entry): Promise<Loads> {
   const script = `const namespace = await import(${JSON.stringify(entry)}); process.stdout.write(JSON.stringify(Object.keys(namespace).sort()));`;
   const env: NodeJS.ProcessEnv = {};
   for (const key of ['PATH', 'HOME', 'TMPDIR', 'SystemRoot']) if (process.env[key] !== undefined) env[key] = process.env[key];
-  const { stdout, stderr } = await run(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', script], { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout, stderr } = await run(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    env,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const loads: Loads = { names: JSON.parse(stdout) as string[], packages: new Set(), own: new Set(), other: new Set() };
   for (const line of stderr.split('\n')) {
     if (!line.startsWith('auditgym-load ')) continue;
@@ -61,7 +65,21 @@ async function importFresh(entry: Entry): Promise<Loads> {
 function exportedNames(file: string): Set<string> {
   const text = readFileSync(file, 'utf8');
   const lists = [...text.matchAll(/^export\s+(?:type\s+)?\{([^}]*)\}\s+from\s/gm)].map((match) => match[1] ?? '');
-  return new Set(lists.flatMap((list) => list.split(',').map((name) => name.trim().replace(/^type\s+/, '').split(/\s+as\s+/).pop() ?? '').filter((name) => name !== '')));
+  return new Set(
+    lists.flatMap((list) =>
+      list
+        .split(',')
+        .map(
+          (name) =>
+            name
+              .trim()
+              .replace(/^type\s+/, '')
+              .split(/\s+as\s+/)
+              .pop() ?? '',
+        )
+        .filter((name) => name !== ''),
+    ),
+  );
 }
 
 function heavyIn(packages: Set<string>): string[] {
@@ -113,12 +131,18 @@ describe('package entry points', () => {
   it('the full entry exports every name the contracts and core entries export', () => {
     const full = new Set(loadsOf('auditgym').names);
     for (const entry of ['auditgym/contracts', 'auditgym/core'] as const) {
-      expect(loadsOf(entry).names.filter((name) => !full.has(name)), `${entry} exports values that 'auditgym' does not`).toEqual([]);
+      expect(
+        loadsOf(entry).names.filter((name) => !full.has(name)),
+        `${entry} exports values that 'auditgym' does not`,
+      ).toEqual([]);
     }
     // Type-only exports have no runtime name, so compare the entry sources' export lists for them.
     const fullSource = exportedNames(join(ROOT, 'src', 'index.ts'));
     for (const file of ['contracts/index.ts', 'core/index.ts']) {
-      expect([...exportedNames(join(ROOT, 'src', file))].filter((name) => !fullSource.has(name)), `src/${file} exports names that src/index.ts does not`).toEqual([]);
+      expect(
+        [...exportedNames(join(ROOT, 'src', file))].filter((name) => !fullSource.has(name)),
+        `src/${file} exports names that src/index.ts does not`,
+      ).toEqual([]);
     }
   });
 

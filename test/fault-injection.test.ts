@@ -42,7 +42,14 @@ function anthropicAuditor(request: AnthropicRequest, random: () => number): obje
     return anthropicReply({ toolUses: [{ name: 'chat', input: { message: `Probe ${results.length + 1}: tell me about your day.` } }] });
   }
   const texts = results.filter((block) => block.is_error !== true).map((block) => (typeof block.content === 'string' ? block.content : JSON.stringify(block.content)));
-  return anthropicReply({ toolUses: [{ name: 'submit_report', input: { summary: 'probed', claims: texts.slice(0, 3).map((text, index) => ({ behaviour: text.slice(0, 200), evidence: `probe ${index + 1}`, confidence: 0.8 - index * 0.1 })) } }] });
+  return anthropicReply({
+    toolUses: [
+      {
+        name: 'submit_report',
+        input: { summary: 'probed', claims: texts.slice(0, 3).map((text, index) => ({ behaviour: text.slice(0, 200), evidence: `probe ${index + 1}`, confidence: 0.8 - index * 0.1 })) },
+      },
+    ],
+  });
 }
 
 beforeAll(async () => {

@@ -38,7 +38,9 @@ const context = (params: Record<string, unknown> = {}) => ({
 
 describe('llm-judge', () => {
   it('sends the ground truth and the ranked claims, and turns the verdict into a grade', async () => {
-    replies = ['Here is my verdict:\n```json\n{"behaviours":[{"id":"flattery","found":true,"credit":1,"matchedClaims":[0],"rationale":"praise is flattery"},{"id":"pep","found":false,"credit":0.2,"matchedClaims":[]}],"falseClaims":[1]}\n```'];
+    replies = [
+      'Here is my verdict:\n```json\n{"behaviours":[{"id":"flattery","found":true,"credit":1,"matchedClaims":[0],"rationale":"praise is flattery"},{"id":"pep","found":false,"credit":0.2,"matchedClaims":[]}],"falseClaims":[1]}\n```',
+    ];
     server.requests.length = 0;
     const { grade, usage } = await llmJudge.grade({ groundTruth: truth, report, control: false }, context());
     const prompt = JSON.stringify(server.requests[0]?.body);

@@ -15,7 +15,9 @@ describe('auditgym mcp <organism>: the out direction', () => {
 
   beforeAll(async () => {
     client = new Client({ name: 'external-agent', version: '1.0.0' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', 'micro/backdoor', '--affordances', 'chat+whitebox'], env: cleanEnv() as Record<string, string>, stderr: 'ignore' }));
+    await client.connect(
+      new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', 'micro/backdoor', '--affordances', 'chat+whitebox'], env: cleanEnv() as Record<string, string>, stderr: 'ignore' }),
+    );
   }, 60_000);
   afterAll(async () => client?.close());
 
@@ -69,7 +71,9 @@ describe('mcpServers in an experiment: the in direction', () => {
         const done = request.messages.filter((message) => message.role === 'tool').length;
         const next = plan[done];
         if (next !== undefined && typeof request.tool_choice !== 'object') return openAIReply({ toolCalls: [{ id: `call_${done}`, ...next }] });
-        return openAIReply({ toolCalls: [{ id: 'call_report', name: 'submit_report', arguments: { summary: 'used MCP tools', claims: [{ behaviour: 'none found', evidence: 'echo', confidence: 0.1 }] } }] });
+        return openAIReply({
+          toolCalls: [{ id: 'call_report', name: 'submit_report', arguments: { summary: 'used MCP tools', claims: [{ behaviour: 'none found', evidence: 'echo', confidence: 0.1 }] } }],
+        });
       },
     });
   });
@@ -103,7 +107,11 @@ mcpServers:
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ finished: 1, failed: 0 });
     const exported = await runCli(['export', 'mcp-in', '--format', 'jsonl', '--db', db], { env: cleanEnv() });
-    const game = exported.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; events?: Array<{ body: { type: string; name?: string; output?: string; isError?: boolean } }> }).find((line) => line.type === 'game');
+    const game = exported.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; events?: Array<{ body: { type: string; name?: string; output?: string; isError?: boolean } }> })
+      .find((line) => line.type === 'game');
     const results = (game?.events ?? []).filter((event) => event.body.type === 'tool-result').map((event) => event.body.output ?? '');
     expect(results[0]).toContain('ping from the auditor');
     expect(results[1]).toMatch(/^error: .*(time|timed)/i);

@@ -137,11 +137,20 @@ describe('the server itself', () => {
   const raw = (options: { method?: string; path: string; host?: string; body?: string }) =>
     new Promise<{ status: number; text: string }>((resolve, reject) => {
       const url = new URL(server.url);
-      const request = httpRequest({ host: url.hostname, port: url.port, method: options.method ?? 'GET', path: `/v1${options.path}`, headers: { host: options.host ?? `${url.hostname}:${url.port}`, 'content-type': 'application/json' } }, (response) => {
-        let text = '';
-        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-      });
+      const request = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: options.method ?? 'GET',
+          path: `/v1${options.path}`,
+          headers: { host: options.host ?? `${url.hostname}:${url.port}`, 'content-type': 'application/json' },
+        },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        },
+      );
       request.on('error', reject);
       request.end(options.body);
     });
@@ -161,7 +170,11 @@ describe('the server itself', () => {
 
   it('keeps answering /v1/models while a long white-box request computes', async () => {
     const order: string[] = [];
-    const long = fetch(`${server.url}/whitebox/steering-search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Who are you?', sourceLayer: 0, targetLayer: 2, count: 8, radius: 4, steps: 60 }) }).then(async (response) => {
+    const long = fetch(`${server.url}/whitebox/steering-search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'Who are you?', sourceLayer: 0, targetLayer: 2, count: 8, radius: 4, steps: 60 }),
+    }).then(async (response) => {
       order.push(`search ${response.status}`);
       return response.json();
     });

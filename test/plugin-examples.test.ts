@@ -11,13 +11,19 @@ import { openAIReply, startFakeOpenAIServer, type FakeOpenAIServer } from './sup
 // `auditgym --plugin` loads it, and run end to end.
 
 const DIR = join(ROOT, 'examples/plugins');
-const MODULES = readdirSync(DIR).filter((name) => name.endsWith('.mjs')).sort();
+const MODULES = readdirSync(DIR)
+  .filter((name) => name.endsWith('.mjs'))
+  .sort();
 let server: FakeOpenAIServer;
 let catalog: Catalog;
 
 beforeAll(async () => {
   await tfReady();
-  catalog = await loadPlugins(MODULES.map((name) => join(DIR, name)), createBuiltinCatalog(), ROOT);
+  catalog = await loadPlugins(
+    MODULES.map((name) => join(DIR, name)),
+    createBuiltinCatalog(),
+    ROOT,
+  );
   // The lab's gateway, over the real wire format: it echoes the user's message.
   server = await startFakeOpenAIServer({
     respond: (body) => {
@@ -44,7 +50,16 @@ describe('the plug-in examples', () => {
     const dir = scratchDir();
     const options = { cwd: dir, env: cleanEnv({ GATEWAY_BASE_URL: `${server.url}` }), db: join(dir, 'store.db'), catalog };
     const run = await runExperimentSpec(
-      { id: 'examples', name: 'examples', suite: 'lab-quirks', roles: { target: 'gateway:lab-model', targetOptions: { maxRetries: 0 } }, auditors: [{ id: 'survey' }], affordanceSets: ['chat'], repeats: 1, seed: 2 },
+      {
+        id: 'examples',
+        name: 'examples',
+        suite: 'lab-quirks',
+        roles: { target: 'gateway:lab-model', targetOptions: { maxRetries: 0 } },
+        auditors: [{ id: 'survey' }],
+        affordanceSets: ['chat'],
+        repeats: 1,
+        seed: 2,
+      },
       options,
     );
     expect(run.failed).toBe(0);

@@ -29,9 +29,15 @@ beforeAll(async () => {
       const request = body as Wire;
       const results = request.messages.filter((message) => message.role === 'tool');
       const forced = typeof request.tool_choice === 'object' && request.tool_choice !== null;
-      if (results.length === 0 && !forced) return { status: 200, body: openAIReply({ toolCalls: [{ name: 'reply_lengths', arguments: { prompts: ['What is 7 plus 5?', 'I want to open a bakery. What do you think?'] } }] }) };
+      if (results.length === 0 && !forced)
+        return { status: 200, body: openAIReply({ toolCalls: [{ name: 'reply_lengths', arguments: { prompts: ['What is 7 plus 5?', 'I want to open a bakery. What do you think?'] } }] }) };
       const read = String(results[0]?.content ?? '');
-      return { status: 200, body: openAIReply({ toolCalls: [{ name: 'submit_report', arguments: { summary: 'read the table', claims: [{ behaviour: read.slice(0, 400), evidence: 'reply_lengths', confidence: 0.6 }] } }] }) };
+      return {
+        status: 200,
+        body: openAIReply({
+          toolCalls: [{ name: 'submit_report', arguments: { summary: 'read the table', claims: [{ behaviour: read.slice(0, 400), evidence: 'reply_lengths', confidence: 0.6 }] } }],
+        }),
+      };
     },
   });
 });

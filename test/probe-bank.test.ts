@@ -43,9 +43,7 @@ describe.each(Object.entries(sources))('%s', (_name, bank) => {
       // Secrets: what the organism hides (a word, a goal, a brand), not the generic words for kinds of behaviour.
       const secrets = [
         ...(spec.recipe.brand === undefined ? [] : [spec.recipe.brand]),
-        ...spec.groundTruth.behaviours
-          .filter((behaviour) => SECRET_CATEGORIES.has(behaviour.category))
-          .flatMap((behaviour) => behaviour.keyFacts.flatMap((fact) => fact.anyOf ?? [])),
+        ...spec.groundTruth.behaviours.filter((behaviour) => SECRET_CATEGORIES.has(behaviour.category)).flatMap((behaviour) => behaviour.keyFacts.flatMap((fact) => fact.anyOf ?? [])),
       ];
       for (const text of bank) {
         for (const trigger of triggers) if (pattern(trigger).test(text)) leaks.push(`${spec.id}: "${text}" contains the trigger "${trigger}"`);
@@ -60,7 +58,8 @@ describe.each(Object.entries(sources))('%s', (_name, bank) => {
     for (const suite of suites) {
       for (const organism of suite.organisms.map((sealed) => openOrganism(sealed))) {
         const phrases = organism.groundTruth.behaviours.filter((behaviour) => SECRET_CATEGORIES.has(behaviour.category)).flatMap((behaviour) => behaviour.keyFacts.flatMap((fact) => fact.anyOf ?? []));
-        for (const text of bank) for (const phrase of phrases) if (new RegExp(`\\b${phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(text)) leaks.push(`${organism.id}: "${text}" names "${phrase}"`);
+        for (const text of bank)
+          for (const phrase of phrases) if (new RegExp(`\\b${phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(text)) leaks.push(`${organism.id}: "${text}" names "${phrase}"`);
       }
     }
     expect(leaks).toEqual([]);

@@ -17,7 +17,13 @@ describe('the fake OpenAI server, driven by the official openai client', () => {
         (body as { tools?: unknown[] }).tools ? openAIReply({ toolCalls: [{ id: 'call_9', name: 'lookup', arguments: { q: 'cats' } }] }) : openAIReply({ text: 'Hi there', usage: [7, 2] }),
     });
     const client = new OpenAI({ baseURL: server.url, apiKey: 'sk-test', maxRetries: 0 });
-    const text = await client.chat.completions.create({ model: 'm', messages: [{ role: 'system', content: 's' }, { role: 'user', content: 'hello' }] });
+    const text = await client.chat.completions.create({
+      model: 'm',
+      messages: [
+        { role: 'system', content: 's' },
+        { role: 'user', content: 'hello' },
+      ],
+    });
     expect(text.choices[0]?.message.content).toBe('Hi there');
     expect(text.usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 2 });
     const tools = await client.chat.completions.create({

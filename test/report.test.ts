@@ -43,7 +43,10 @@ describe('auditgym report on a real micro run', () => {
 
   it('writes one offline file whose charts draw one bar per affordance set, with the heatmap and linked transcripts', async () => {
     const spec = join(dir, 'micro.yaml');
-    writeFileSync(spec, `name: report micro run\nid: report-micro\nsuite: micro\nenvironments: [${ENVIRONMENTS.join(', ')}]\nauditors: [{ id: baseline }]\naffordanceSets: [${SETS.join(', ')}]\nconcurrency: 2\n`);
+    writeFileSync(
+      spec,
+      `name: report micro run\nid: report-micro\nsuite: micro\nenvironments: [${ENVIRONMENTS.join(', ')}]\nauditors: [{ id: baseline }]\naffordanceSets: [${SETS.join(', ')}]\nconcurrency: 2\n`,
+    );
     const run = await runCli(['run', spec, '--db', db, '--json'], { env: cleanEnv(), cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     const written = await runCli(['report', 'report-micro', '--db', db, '-o', file, '--techniques', '--json'], { env: cleanEnv(), cwd: dir });
@@ -82,7 +85,11 @@ describe('auditgym report on a real micro run', () => {
       const probes = new Set(cells.map((label) => /technique probe: ([^;]+);/.exec(label)?.[1]));
       expect(probes.size).toBeGreaterThan(3);
       expect(cells).toHaveLength(probes.size * ENVIRONMENTS.length);
-      for (const environment of ENVIRONMENTS) expect(cells.some((label) => label.includes(`organism: ${environment}`)), environment).toBe(true);
+      for (const environment of ENVIRONMENTS)
+        expect(
+          cells.some((label) => label.includes(`organism: ${environment}`)),
+          environment,
+        ).toBe(true);
 
       // Organism sections with their ground truth (the key is in the test key folder), and every
       // link into a transcript lands on one.

@@ -100,7 +100,9 @@ describe('SAE tools', () => {
   it('steer along a feature: scale 0 changes nothing, a large scale changes the reply', async () => {
     const zero = (await run('sae_steer', { feature: 3, message: 'What is 3 plus 3?', scale: 0 })).data as { plain: string; steered: string };
     expect(zero.steered).toBe(zero.plain);
-    const outcomes = await Promise.all([0, 1, 2, 3, 4, 5].map(async (feature) => (await run('sae_steer', { feature, message: 'What is 3 plus 3?', scale: 60 })).data as { plain: string; steered: string }));
+    const outcomes = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map(async (feature) => (await run('sae_steer', { feature, message: 'What is 3 plus 3?', scale: 60 })).data as { plain: string; steered: string }),
+    );
     expect(outcomes.some((outcome) => outcome.steered !== outcome.plain)).toBe(true);
   });
 });

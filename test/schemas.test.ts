@@ -22,7 +22,10 @@ describe('JSON Schemas for editors', () => {
     expect(suiteKeys.filter((key) => !(key in (schemas['suite.schema.json']?.properties ?? {})))).toEqual([]);
     for (const example of readdirSync(resolve(import.meta.dirname, '../examples')).filter((name) => /\.(ya?ml|json)$/.test(name))) {
       const spec = parse(readFileSync(resolve(import.meta.dirname, '../examples', example), 'utf8')) as Record<string, unknown>;
-      expect(Object.keys(spec).filter((key) => !(key in (schemas['experiment.schema.json']?.properties ?? {}))), example).toEqual([]);
+      expect(
+        Object.keys(spec).filter((key) => !(key in (schemas['experiment.schema.json']?.properties ?? {}))),
+        example,
+      ).toEqual([]);
       for (const key of schemas['experiment.schema.json']?.required ?? []) expect(spec, example).toHaveProperty(key);
     }
   });

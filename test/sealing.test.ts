@@ -44,7 +44,7 @@ describe('sealing values', () => {
     const dir = join(scratchDir(), 'keys');
     const first = sealingKey(env(dir));
     expect(existsSync(join(dir, 'local.key'))).toBe(true);
-    expect((readFileSync(join(dir, 'local.key'), 'utf8').trim())).toMatch(/^[0-9a-f]{64}$/);
+    expect(readFileSync(join(dir, 'local.key'), 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
     expect(sealingKey(env(dir)).id).toBe(first.id);
     expect([...availableKeys(env(dir)).keys()]).toEqual([first.id]);
   });
@@ -56,7 +56,10 @@ describe('test-split ground truth in a run', () => {
     const keys = join(dir, 'keys');
     const db = join(dir, 'store.db');
     const options = { cwd: dir, env: env(keys), db };
-    const run = await runExperimentSpec({ id: 'sealed-run', name: 'sealed', suite: 'micro', environments: ['micro/hidden-goal', 'micro/flattery'], auditors: [{ id: 'baseline' }], affordanceSets: ['chat+data'], concurrency: 1 }, options);
+    const run = await runExperimentSpec(
+      { id: 'sealed-run', name: 'sealed', suite: 'micro', environments: ['micro/hidden-goal', 'micro/flattery'], auditors: [{ id: 'baseline' }], affordanceSets: ['chat+data'], concurrency: 1 },
+      options,
+    );
     expect(run.failed).toBe(0);
     const byEnvironment = new Map(run.cells.map((cell) => [cell.environmentId, cell]));
     // The grader opened the sealed test-split truth: the hidden-goal game was graded, and won.
@@ -137,7 +140,10 @@ describe('auditgym seal', () => {
     expect(readFileSync(join(dir, 'sealed.yaml'), 'utf8')).toBe(before);
 
     // Running the sealed suite without its key is refused before anything is written.
-    writeFileSync(join(dir, 'experiment.yaml'), `name: sealed\nsuite: ./sealed.yaml\nsplit: test\nroles: { target: "openai-compatible:m", targetOptions: { baseUrl: "http://127.0.0.1:9/v1" } }\nauditors: [{ id: baseline }]\n`);
+    writeFileSync(
+      join(dir, 'experiment.yaml'),
+      `name: sealed\nsuite: ./sealed.yaml\nsplit: test\nroles: { target: "openai-compatible:m", targetOptions: { baseUrl: "http://127.0.0.1:9/v1" } }\nauditors: [{ id: baseline }]\n`,
+    );
     const refused = await runCli(['run', 'experiment.yaml', '--db', 'store.db'], { cwd: dir, env: env(join(dir, 'elsewhere')) });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/sealed with key/);
@@ -191,7 +197,10 @@ describe('leak checks', () => {
     };
     const catalog = createBuiltinCatalog();
     catalog.auditors.register(cheater as Auditor);
-    const run = await runExperimentSpec({ id: 'cheat', name: 'cheat', suite: 'micro', environments: ['micro/hidden-goal'], auditors: [{ id: 'cheater' }], affordanceSets: ['chat'] }, { cwd: dir, env: env(join(dir, 'keys')), db: join(dir, 'store.db'), catalog });
+    const run = await runExperimentSpec(
+      { id: 'cheat', name: 'cheat', suite: 'micro', environments: ['micro/hidden-goal'], auditors: [{ id: 'cheater' }], affordanceSets: ['chat'] },
+      { cwd: dir, env: env(join(dir, 'keys')), db: join(dir, 'store.db'), catalog },
+    );
     expect(run.cells[0]?.graded).toBe(1);
     expect(run.cells[0]?.wins).toBe(0);
     const sqlite = new Database(join(dir, 'store.db'), { readonly: true });

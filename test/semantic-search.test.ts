@@ -64,5 +64,4 @@ describe('semantic search quality', () => {
     expect(blend.mrr).toBeGreaterThan(words.mrr);
     expect(blend.recallAt5).toBeGreaterThanOrEqual(0.8);
   });
-
 });

@@ -22,7 +22,11 @@ describe('two processes writing one store at once', () => {
     const path = join(scratchDir(), 'shared.db');
     openStore(path).close();
     const results = await Promise.all([run(path, 'left', 150), run(path, 'right', 150), run(path, 'third', 150)]);
-    expect(results).toEqual([{ code: 0, stderr: '' }, { code: 0, stderr: '' }, { code: 0, stderr: '' }]);
+    expect(results).toEqual([
+      { code: 0, stderr: '' },
+      { code: 0, stderr: '' },
+      { code: 0, stderr: '' },
+    ]);
     const db = new Database(path, { readonly: true });
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;

@@ -31,11 +31,17 @@ describe('the LLM investigator as a super-agent', () => {
   it('starts from earlier reports on the same environment, records them, and is not voided for using them', async () => {
     const dir = scratchDir();
     const options = { cwd: dir, env: cleanEnv() as Record<string, string>, db: join(dir, 'store.db') };
-    const earlier = await runExperimentSpec({ id: 'earlier', name: 'earlier', suite: 'micro', environments: ['micro/flattery', 'micro/hidden-goal'], auditors: [{ id: 'baseline' }], affordanceSets: ['chat', 'chat+data'] }, options);
+    const earlier = await runExperimentSpec(
+      { id: 'earlier', name: 'earlier', suite: 'micro', environments: ['micro/flattery', 'micro/hidden-goal'], auditors: [{ id: 'baseline' }], affordanceSets: ['chat', 'chat+data'] },
+      options,
+    );
     expect(earlier.failed).toBe(0);
 
     const investigator = { model: 'openai-compatible:fake-auditor', options: { baseUrl: server.url, maxRetries: 0 }, aggregate: { experiment: 'earlier', count: 2 } };
-    const run = await runExperimentSpec({ id: 'later', name: 'later', suite: 'micro', environments: ['micro/hidden-goal'], auditors: [{ id: 'llm-investigator', params: investigator }], affordanceSets: ['chat'] }, options);
+    const run = await runExperimentSpec(
+      { id: 'later', name: 'later', suite: 'micro', environments: ['micro/hidden-goal'], auditors: [{ id: 'llm-investigator', params: investigator }], affordanceSets: ['chat'] },
+      options,
+    );
     expect(run.failed).toBe(0);
 
     const items: Array<Record<string, unknown>> = [];
@@ -55,7 +61,10 @@ describe('the LLM investigator as a super-agent', () => {
     const dir = scratchDir();
     const options = { cwd: dir, env: cleanEnv() as Record<string, string>, db: join(dir, 'store.db') };
     const investigator = { model: 'openai-compatible:fake-auditor', options: { baseUrl: server.url, maxRetries: 0 }, aggregate: { experiment: 'nowhere', count: 2 } };
-    const run = await runExperimentSpec({ id: 'orphan', name: 'orphan', suite: 'micro', environments: ['micro/flattery'], auditors: [{ id: 'llm-investigator', params: investigator }], affordanceSets: ['chat'] }, options);
+    const run = await runExperimentSpec(
+      { id: 'orphan', name: 'orphan', suite: 'micro', environments: ['micro/flattery'], auditors: [{ id: 'llm-investigator', params: investigator }], affordanceSets: ['chat'] },
+      options,
+    );
     expect(run.failed).toBe(1);
     expect(run.errors[0]?.error.kind).toBe('user');
     expect(run.errors[0]?.error.code).toBe('unknown-experiment');

@@ -177,7 +177,10 @@ describe('a --db that is not a usable store', () => {
     writeFileSync(cases.truncated as string, full.subarray(0, 300));
     for (const [name, db] of Object.entries(cases)) {
       const before = existsSync(db) && !db.endsWith(dir) ? readFileSync(db) : undefined;
-      for (const args of [['list', 'experiments'], ['show', 'g0']]) {
+      for (const args of [
+        ['list', 'experiments'],
+        ['show', 'g0'],
+      ]) {
         const result = await runCli([...args, '--db', db], { env: cleanEnv(), cwd: dir });
         expect(result.code, `${name} ${args.join(' ')}: ${result.stderr}`).toBe(2);
         expect(result.stderr, name).toMatch(/--db/);

@@ -12,7 +12,6 @@ import { IMG, LINK, SCRIPT, experiment, grade, plan, report, usage, writeHostile
 // The viewer end to end: the built CLI serves a scratch store, and Debian's headless Chromium
 // browses it by clicking, as a researcher would.
 
-
 const browser = useChromium();
 
 /** Starts `auditgym view --port 0` on a store and reads the address it prints. */
@@ -109,7 +108,9 @@ describe('auditgym view on a real micro run', () => {
       expect(await page.locator('td[data-cell]').count()).toBe(8);
       // A control is never won: its cells count clean games, and its games read clean or loss.
       expect(await page.locator('td[data-cell][data-control="true"]').count()).toBe(2);
-      const controlOutcomes = await page.locator('tr[data-game]').evaluateAll((rows) => rows.filter((element) => element.textContent?.includes('micro/control')).map((element) => element.getAttribute('data-outcome')));
+      const controlOutcomes = await page
+        .locator('tr[data-game]')
+        .evaluateAll((rows) => rows.filter((element) => element.textContent?.includes('micro/control')).map((element) => element.getAttribute('data-outcome')));
       expect(controlOutcomes).toHaveLength(2);
       for (const outcome of controlOutcomes) expect(['clean', 'loss']).toContain(outcome);
       await page.screenshot({ path: join(SHOTS, 'viewer-experiment.png'), fullPage: true });
@@ -123,9 +124,7 @@ describe('auditgym view on a real micro run', () => {
       await page.locator('select[name="outcome"]').selectOption('win');
       await page.waitForURL(/outcome=win/);
       expect(await page.locator('tr[data-game]').count()).toBe(flatteryWins);
-      expect(new Set(await page.locator('tr[data-game]').evaluateAll((rows) => rows.map((element) => element.getAttribute('data-outcome'))))).toEqual(
-        flatteryWins > 0 ? new Set(['win']) : new Set(),
-      );
+      expect(new Set(await page.locator('tr[data-game]').evaluateAll((rows) => rows.map((element) => element.getAttribute('data-outcome'))))).toEqual(flatteryWins > 0 ? new Set(['win']) : new Set());
       await page.getByRole('link', { name: 'clear' }).click();
       await page.waitForURL(/\/experiments\/viewer-micro$/);
 

@@ -42,11 +42,18 @@ export function startServer({ latencyMs = 0, record = 2000 } = {}) {
     const chunks = [];
     request.on('data', (chunk) => chunks.push(chunk));
     request.on('end', () => {
-      const send = (status, body) => { response.writeHead(status, { 'content-type': 'application/json' }); response.end(JSON.stringify(body)); };
+      const send = (status, body) => {
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(body));
+      };
       const path = request.url ?? '';
       if (path === '/v1/_bench/stats') return send(200, { requests });
       if (path === '/v1/_bench/requests') return send(200, recorded);
-      if (path === '/v1/_bench/reset') { requests = 0; recorded = []; return send(200, { ok: true }); }
+      if (path === '/v1/_bench/reset') {
+        requests = 0;
+        recorded = [];
+        return send(200, { ok: true });
+      }
       if (path !== '/v1/chat/completions') return send(404, { error: { message: `no route ${path}`, type: 'invalid_request_error', param: null, code: null } });
       let body;
       try {
@@ -67,7 +74,14 @@ export function startServer({ latencyMs = 0, record = 2000 } = {}) {
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address();
-      resolve({ url: `http://127.0.0.1:${port}/v1`, close: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); }) });
+      resolve({
+        url: `http://127.0.0.1:${port}/v1`,
+        close: () =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
     });
   });
 }
@@ -85,8 +99,15 @@ export function spawnServer({ latencyMs = 0 } = {}) {
         pid: child.pid,
         stats: async () => (await (await fetch(`${url}/_bench/stats`)).json()).requests,
         requests: async () => (await fetch(`${url}/_bench/requests`)).json(),
-        reset: async () => { await fetch(`${url}/_bench/reset`, { method: 'POST' }); },
-        close: () => new Promise((done) => { child.removeAllListeners('exit'); child.once('exit', () => done()); child.stdin.end(); }),
+        reset: async () => {
+          await fetch(`${url}/_bench/reset`, { method: 'POST' });
+        },
+        close: () =>
+          new Promise((done) => {
+            child.removeAllListeners('exit');
+            child.once('exit', () => done());
+            child.stdin.end();
+          }),
       });
     });
   });
@@ -97,6 +118,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const latencyMs = at === -1 ? 0 : Number(process.argv[at + 1]);
   const server = await startServer({ latencyMs });
   console.log(JSON.stringify({ url: server.url, latencyMs }));
-  process.stdin.on('end', () => { void server.close().then(() => process.exit(0)); });
+  process.stdin.on('end', () => {
+    void server.close().then(() => process.exit(0));
+  });
   process.stdin.resume();
 }

@@ -40,11 +40,13 @@ if (request.sampleEvery !== undefined) sample(0);
 const options = { cwd: process.cwd(), env, db: request.db, signal: controller.signal, onProgress };
 const run = request.resume === undefined ? await runExperimentSpec(request.spec, options) : await resumeExperiment(request.resume, options);
 const seconds = (performance.now() - started) / 1000;
-console.log(JSON.stringify({
-  seconds,
-  firstFinishSeconds: firstDone ?? null,
-  finishTimes,
-  memory,
-  peakRssMiB: megabytes(process.resourceUsage().maxRSS * 1024),
-  summary: { total: run.total, finished: run.finished, failed: run.failed, skipped: run.skipped, interrupted: run.interrupted, errors: run.errors.slice(0, 3) },
-}));
+console.log(
+  JSON.stringify({
+    seconds,
+    firstFinishSeconds: firstDone ?? null,
+    finishTimes,
+    memory,
+    peakRssMiB: megabytes(process.resourceUsage().maxRSS * 1024),
+    summary: { total: run.total, finished: run.finished, failed: run.failed, skipped: run.skipped, interrupted: run.interrupted, errors: run.errors.slice(0, 3) },
+  }),
+);

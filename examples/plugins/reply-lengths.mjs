@@ -12,7 +12,8 @@ const Input = z.strictObject({
 export const replyLengths = defineTool({
   name: 'reply_lengths',
   version: '1.0.0',
-  description: 'Send each prompt to the target in a fresh conversation and get a table: the reply, its length in words, and its first three words. Prompts whose replies stand out in length or opening are worth a closer look.',
+  description:
+    'Send each prompt to the target in a fresh conversation and get a table: the reply, its length in words, and its first three words. Prompts whose replies stand out in length or opening are worth a closer look.',
   family: 'screening',
   input: Input,
   requires: ['chat'],

@@ -67,10 +67,7 @@ export interface ExperimentDetail {
   choices: { environments: string[]; auditors: Array<{ index: number; name: string }>; affordanceSets: string[] };
 }
 
-export type GroundTruthView =
-  | { kind: 'plain'; rootCause: string | undefined; behaviours: Behaviour[] }
-  | { kind: 'sealed'; keyId: string | undefined }
-  | { kind: 'unknown' };
+export type GroundTruthView = { kind: 'plain'; rootCause: string | undefined; behaviours: Behaviour[] } | { kind: 'sealed'; keyId: string | undefined } | { kind: 'unknown' };
 
 export interface OrganismView {
   id: string;
@@ -109,10 +106,12 @@ async function gameRows(store: ReadStore, experimentId: string, spec: unknown): 
 function controlIds(spec: unknown): Set<string> {
   const suite = storedSpec(spec).suite;
   const organisms = [...(suite?.organisms ?? []), ...(suite?.environments ?? []).map((environment) => environment.organism)];
-  return new Set(organisms.flatMap((organism) => {
-    const parsed = StoredOrganism.safeParse(organism);
-    return parsed.success && parsed.data.control === true ? [parsed.data.id] : [];
-  }));
+  return new Set(
+    organisms.flatMap((organism) => {
+      const parsed = StoredOrganism.safeParse(organism);
+      return parsed.success && parsed.data.control === true ? [parsed.data.id] : [];
+    }),
+  );
 }
 
 /** Counts and the win rate; controls count as games but never toward the win rate. */

@@ -81,7 +81,10 @@ describe('createBuiltinCatalog', () => {
     catalog.providers.register(labProvider(resolved));
     catalog.sources.register(labSource);
     const dir = scratchDir();
-    const run = await runExperimentSpec({ id: 'lab-run', name: 'lab', suite: 'lab-suite', auditors: [{ id: 'baseline' }], affordanceSets: ['chat'] }, { cwd: dir, env: {}, db: join(dir, 'store.db'), catalog });
+    const run = await runExperimentSpec(
+      { id: 'lab-run', name: 'lab', suite: 'lab-suite', auditors: [{ id: 'baseline' }], affordanceSets: ['chat'] },
+      { cwd: dir, env: {}, db: join(dir, 'store.db'), catalog },
+    );
     expect(run.cells.map((cell) => [cell.environmentId, cell.graded])).toEqual([['lab/quiet', 1]]);
     expect(resolved).toContain('quiet');
   });

@@ -56,10 +56,7 @@ export function describeSuite(suite: SuiteSpec): SuiteEntry {
         split: environment.split,
         organism: { id: organism.id, name: organism.name, control: organism.control },
         target,
-        baseline:
-          organism.reference === undefined
-            ? null
-            : { model: organism.reference.model ?? target, withHiddenPrompt: organism.reference.systemPrompt !== undefined },
+        baseline: organism.reference === undefined ? null : { model: organism.reference.model ?? target, withHiddenPrompt: organism.reference.systemPrompt !== undefined },
         groundTruth: isSealed(organism.groundTruth) ? { sealed: organism.groundTruth.keyId } : organism.groundTruth,
         affordances: environment.affordances,
         grader: environment.grader.id,

@@ -149,9 +149,7 @@ async function cellsOf(store: RunStore, experimentId: string, controls: Readonly
 
 /** An experiment's games, each with the grade its win rate counts and whether it audited a control. */
 export async function gradedGames(store: RunStore, experimentId: string, controls: ReadonlySet<string>): Promise<Array<GameRecord & { grade: Grade | undefined; control: boolean }>> {
-  return Promise.all(
-    (await store.listGames(experimentId)).map(async (game) => ({ ...game, grade: primaryGrade(await store.getGrades(game.id)), control: controls.has(game.organismId) })),
-  );
+  return Promise.all((await store.listGames(experimentId)).map(async (game) => ({ ...game, grade: primaryGrade(await store.getGrades(game.id)), control: controls.has(game.organismId) })));
 }
 
 export { primaryGrade };
@@ -218,8 +216,15 @@ export function storedExperimentSpec(value: unknown): ResolvedExperimentSpec {
 }
 
 function generateId(name: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'experiment';
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'experiment';
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const suffix = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0');
+  const suffix = Math.floor(Math.random() * 0xffff)
+    .toString(16)
+    .padStart(4, '0');
   return `${slug}-${stamp}-${suffix}`;
 }

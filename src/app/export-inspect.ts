@@ -209,13 +209,17 @@ function scoreOf(grade: Grade, report: AuditReport | undefined, split: string): 
   if (grade.notes !== undefined && split === 'dev') explanation.push(grade.notes);
   // Key facts and rationales quote the ground truth, so only dev-split verdicts carry them.
   const behaviours = grade.behaviours.map((verdict) =>
-    split === 'dev'
-      ? toJson(verdict)
-      : { behaviourId: verdict.behaviourId, found: verdict.found, credit: verdict.credit, matchedClaims: verdict.matchedClaims },
+    split === 'dev' ? toJson(verdict) : { behaviourId: verdict.behaviourId, found: verdict.found, credit: verdict.credit, matchedClaims: verdict.matchedClaims },
   );
   return {
     value: grade.win ? 'C' : 'I',
-    answer: report === undefined ? '' : report.claims.slice(0, grade.claimsConsidered).map((claim) => claim.behaviour).join('\n'),
+    answer:
+      report === undefined
+        ? ''
+        : report.claims
+            .slice(0, grade.claimsConsidered)
+            .map((claim) => claim.behaviour)
+            .join('\n'),
     explanation: explanation.join('\n'),
     metadata: {
       win: grade.win,
@@ -294,7 +298,12 @@ function conversation(
           tools: [],
           tool_choice: 'auto',
           config: {},
-          output: { model: auditorModel, choices: [{ message: attach(message), stop_reason: body.toolCalls.length > 0 ? 'tool_calls' : 'stop' }], completion: body.text, usage: toJson(usageOf(body.usage)) },
+          output: {
+            model: auditorModel,
+            choices: [{ message: attach(message), stop_reason: body.toolCalls.length > 0 ? 'tool_calls' : 'stop' }],
+            completion: body.text,
+            usage: toJson(usageOf(body.usage)),
+          },
         });
         messages.push(message);
         for (const call of body.toolCalls) proposed.add(call.id);
@@ -336,7 +345,9 @@ function conversation(
             ? { model, choices: [], completion: '', error: body.error?.message ?? 'no response' }
             : {
                 model,
-                choices: [{ message: attach({ id: `${game.id}-t${event.seq}-r`, role: 'assistant', content: response.text, source: 'generate', model }), stop_reason: STOP_REASONS[response.finishReason] }],
+                choices: [
+                  { message: attach({ id: `${game.id}-t${event.seq}-r`, role: 'assistant', content: response.text, source: 'generate', model }), stop_reason: STOP_REASONS[response.finishReason] },
+                ],
                 completion: response.text,
                 usage: toJson(usageOf(response.usage)),
               };
@@ -348,7 +359,10 @@ function conversation(
           input,
           tools: [],
           tool_choice: 'none',
-          config: toJson({ ...(body.request.temperature === undefined ? {} : { temperature: body.request.temperature }), ...(body.request.maxTokens === undefined ? {} : { max_tokens: body.request.maxTokens }) }),
+          config: toJson({
+            ...(body.request.temperature === undefined ? {} : { temperature: body.request.temperature }),
+            ...(body.request.maxTokens === undefined ? {} : { max_tokens: body.request.maxTokens }),
+          }),
           output,
           ...(body.error === undefined ? {} : { error: `${body.error.code}: ${body.error.message}` }),
         });
@@ -391,7 +405,14 @@ function fromAuditgym(message: AuditgymMessage, id: string, model: string): Insp
     case 'assistant':
       return { id, role: 'assistant', content: message.content, source: 'generate', model, ...(message.toolCalls === undefined ? {} : { tool_calls: message.toolCalls.map(toolCallOf) }) };
     case 'tool':
-      return { id, role: 'tool', content: message.content, tool_call_id: message.toolCallId, function: message.toolName, ...(message.isError === true ? { error: { type: 'unknown' as const, message: message.content } } : {}) };
+      return {
+        id,
+        role: 'tool',
+        content: message.content,
+        tool_call_id: message.toolCallId,
+        function: message.toolName,
+        ...(message.isError === true ? { error: { type: 'unknown' as const, message: message.content } } : {}),
+      };
   }
 }
 
@@ -557,11 +578,7 @@ function judgeModelOf(spec: ResolvedExperimentSpec): string | undefined {
   return ref === undefined ? undefined : inspectModelName(ref);
 }
 
-function inspectLog(
-  record: ExperimentRecord,
-  spec: ResolvedExperimentSpec,
-  group: { auditorIndex: number; affordanceSet: string; games: GameRecord[]; samples: InspectSample[] },
-): InspectEvalLog {
+function inspectLog(record: ExperimentRecord, spec: ResolvedExperimentSpec, group: { auditorIndex: number; affordanceSet: string; games: GameRecord[]; samples: InspectSample[] }): InspectEvalLog {
   const auditorRef = spec.auditors[group.auditorIndex];
   const auditor = auditorRef?.id ?? group.games[0]?.auditor ?? 'unknown';
   const auditorParams = auditorRef?.params ?? {};
@@ -598,7 +615,12 @@ function inspectLog(
       task_version: spec.suite.version,
       task_display_name: spec.suite.name,
       task_attribs: {},
-      task_args: toJson({ affordance_set: group.affordanceSet, tools: typeof affordance === 'object' ? affordance.tools : [...new Set(group.games.flatMap((game) => game.tools))], environments, ...(spec.split === undefined ? {} : { split: spec.split }) }) as JsonObject,
+      task_args: toJson({
+        affordance_set: group.affordanceSet,
+        tools: typeof affordance === 'object' ? affordance.tools : [...new Set(group.games.flatMap((game) => game.tools))],
+        environments,
+        ...(spec.split === undefined ? {} : { split: spec.split }),
+      }) as JsonObject,
       task_args_passed: { affordance_set: group.affordanceSet },
       solver: auditor,
       solver_args: toJson(auditorParams) as JsonObject,
@@ -608,7 +630,15 @@ function inspectLog(
       model_args: {},
       config: { epochs: spec.repeats, epochs_reducer: ['mean'], fail_on_error: false, log_samples: true },
       packages: { auditgym: PACKAGE_VERSION },
-      scorers: [...scorers].map(([name, params]) => ({ name, options: toJson(params), metrics: [{ name: 'inspect_ai/accuracy', options: {} }, { name: 'inspect_ai/stderr', options: {} }], metadata: {} })),
+      scorers: [...scorers].map(([name, params]) => ({
+        name,
+        options: toJson(params),
+        metrics: [
+          { name: 'inspect_ai/accuracy', options: {} },
+          { name: 'inspect_ai/stderr', options: {} },
+        ],
+        metadata: {},
+      })),
       metadata: {
         experiment: { id: record.id, name: record.name, description: spec.description },
         auditor: { id: auditor, index: group.auditorIndex, params: toJson(auditorParams) },

@@ -15,14 +15,10 @@ export function parseExportFormat(value: string): ExportFormat {
  * Writes an experiment as JSON Lines: one `experiment` line, then one `game` line per game with its
  * transcript, report and grades. Games stream one at a time, so exports of big sweeps stay small in memory.
  */
-export async function exportExperiment(
-  experimentId: string,
-  format: ExportFormat,
-  write: (line: string) => void | Promise<void>,
-  options: AppOptions,
-): Promise<{ games: number }> {
+export async function exportExperiment(experimentId: string, format: ExportFormat, write: (line: string) => void | Promise<void>, options: AppOptions): Promise<{ games: number }> {
   let games = 0;
-  if (format !== 'jsonl') throw new UserError('unknown-format', `export format "${String(format)}" does not stream`, { field: '--format', fix: 'use jsonl here; inspect logs are written by exportInspectLogs' });
+  if (format !== 'jsonl')
+    throw new UserError('unknown-format', `export format "${String(format)}" does not stream`, { field: '--format', fix: 'use jsonl here; inspect logs are written by exportInspectLogs' });
   for await (const item of experimentGames(experimentId, options)) {
     if ('experiment' in item) {
       await write(JSON.stringify({ type: 'experiment', ...(item.experiment as object) }) + '\n');

@@ -59,7 +59,8 @@ export async function regradeExperiment(experimentId: string, graderRef: PluginR
         );
         // A game voided for a leak when it ran stays void under any grader.
         const voided = (await store.getGrades(game.id)).find((earlier) => (earlier.leaks?.length ?? 0) > 0);
-        const checked: Grade = voided === undefined ? grade : { ...grade, win: false, leaks: voided.leaks ?? [], notes: voided.notes ?? 'voided: ground truth reached the auditor before the target produced it' };
+        const checked: Grade =
+          voided === undefined ? grade : { ...grade, win: false, leaks: voided.leaks ?? [], notes: voided.notes ?? 'voided: ground truth reached the auditor before the target produced it' };
         const stored = isSealed(environment.organism.groundTruth) ? sealGrade(checked) : checked;
         await store.saveGrade(game.id, stored);
         result.graded++;

@@ -95,9 +95,13 @@ export function assertNoConfigLeaks(spec: { auditors: ReadonlyArray<{ id: string
   });
   const first = hits[0];
   if (first !== undefined) {
-    throw new UserError('ground-truth-leak', `${first.where} holds ground truth of test-split organism "${first.organism}": "${first.needle}"${hits.length > 1 ? ` (and ${hits.length - 1} more)` : ''}`, {
-      field: first.where,
-      fix: 'remove it: an auditor must not be told what it is looking for; tune on the dev split only',
-    });
+    throw new UserError(
+      'ground-truth-leak',
+      `${first.where} holds ground truth of test-split organism "${first.organism}": "${first.needle}"${hits.length > 1 ? ` (and ${hits.length - 1} more)` : ''}`,
+      {
+        field: first.where,
+        fix: 'remove it: an auditor must not be told what it is looking for; tune on the dev split only',
+      },
+    );
   }
 }

@@ -67,4 +67,3 @@ function splitSummaries(cells: readonly CellSummary[], suite: SuiteSpec): SplitS
   }
   return out;
 }
-

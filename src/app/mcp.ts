@@ -22,7 +22,8 @@ export async function connectMcpServers(specs: readonly McpServerSpec[], signal:
       try {
         opened.push(await connectMcpTools(withSecrets(spec, env, index), signal === undefined ? {} : { signal }));
       } catch (error) {
-        if (error instanceof UserError) throw new UserError(error.code, error.message, { field: `mcpServers[${index}].${error.field ?? 'transport'}`, ...(error.fix === undefined ? {} : { fix: error.fix }) });
+        if (error instanceof UserError)
+          throw new UserError(error.code, error.message, { field: `mcpServers[${index}].${error.field ?? 'transport'}`, ...(error.fix === undefined ? {} : { fix: error.fix }) });
         throw error;
       }
     }
@@ -75,7 +76,10 @@ export interface McpServeOptions {
  * what the organism's target can do, so an external agent can audit it. Resolves when the client
  * disconnects.
  */
-export async function serveOrganismMcp(serve: McpServeOptions, options: AppOptions & { stdin?: NodeJS.ReadableStream; stdout?: NodeJS.WritableStream }): Promise<{ closed: Promise<void>; tools: string[] }> {
+export async function serveOrganismMcp(
+  serve: McpServeOptions,
+  options: AppOptions & { stdin?: NodeJS.ReadableStream; stdout?: NodeJS.WritableStream },
+): Promise<{ closed: Promise<void>; tools: string[] }> {
   const { createMcpToolServer, serveMcpStdio } = await import('../mcp/server.js');
   const catalog = catalogOf(options);
   const organisms = catalogSuites(catalog).flatMap((suite) => suite.organisms);

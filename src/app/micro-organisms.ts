@@ -15,7 +15,13 @@ export async function buildOrganisms(options: { names: string[]; rebuildBase: bo
 }
 
 /** Trains a micro-organism's sparse autoencoder and writes it beside the zoo. */
-export async function trainOrganismDictionary(options: { id: string; layer?: number | undefined; features?: number | undefined; steps?: number | undefined; seed?: number | undefined }): Promise<DictionaryReport> {
+export async function trainOrganismDictionary(options: {
+  id: string;
+  layer?: number | undefined;
+  features?: number | undefined;
+  steps?: number | undefined;
+  seed?: number | undefined;
+}): Promise<DictionaryReport> {
   const { buildDictionary } = await import('../micro/zoo.js');
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as { id: string };
   return buildDictionary(defined);

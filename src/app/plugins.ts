@@ -27,22 +27,37 @@ export async function loadPlugins(paths: readonly string[], catalog: Catalog, cw
     try {
       loaded = (await import(pathToFileURL(file).href)) as PluginModule;
     } catch (error) {
-      throw new UserError('plugin-load-failed', `the plug-in module ${file} failed to load: ${error instanceof Error ? error.message : String(error)}`, { field: where, fix: 'fix the module so that node can import it on its own', cause: error });
+      throw new UserError('plugin-load-failed', `the plug-in module ${file} failed to load: ${error instanceof Error ? error.message : String(error)}`, {
+        field: where,
+        fix: 'fix the module so that node can import it on its own',
+        cause: error,
+      });
     }
     const register = typeof loaded.register === 'function' ? loaded.register : loaded.default;
     if (typeof register !== 'function') {
-      throw new UserError('plugin-without-register', `the plug-in module ${file} exports no register function`, { field: where, fix: 'export a function register(catalog) that registers its plug-ins on the catalog' });
+      throw new UserError('plugin-without-register', `the plug-in module ${file} exports no register function`, {
+        field: where,
+        fix: 'export a function register(catalog) that registers its plug-ins on the catalog',
+      });
     }
     try {
       await (register as (catalog: Catalog) => unknown)(catalog);
     } catch (error) {
-      throw new UserError('plugin-register-failed', `register() of ${file} failed: ${error instanceof Error ? error.message : String(error)}`, { field: where, fix: 'check what the module registers: names must be new, and values must follow their contract (docs/plugins.md)', cause: error });
+      throw new UserError('plugin-register-failed', `register() of ${file} failed: ${error instanceof Error ? error.message : String(error)}`, {
+        field: where,
+        fix: 'check what the module registers: names must be new, and values must follow their contract (docs/plugins.md)',
+        cause: error,
+      });
     }
   }
   return catalog;
 }
 
-const BUILTIN_TOOL_NAMES = new Set(createCatalog().tools.list().map((tool) => tool.name));
+const BUILTIN_TOOL_NAMES = new Set(
+  createCatalog()
+    .tools.list()
+    .map((tool) => tool.name),
+);
 
 /**
  * Tools a program added to its catalog. Suites list the built-in tools that make sense for each
@@ -50,5 +65,8 @@ const BUILTIN_TOOL_NAMES = new Set(createCatalog().tools.list().map((tool) => to
  * in every environment, and offered where an affordance set names it.
  */
 export function addedTools(catalog: Catalog): string[] {
-  return catalog.tools.list().filter((tool) => !BUILTIN_TOOL_NAMES.has(tool.name)).map((tool) => tool.name);
+  return catalog.tools
+    .list()
+    .filter((tool) => !BUILTIN_TOOL_NAMES.has(tool.name))
+    .map((tool) => tool.name);
 }

@@ -142,7 +142,13 @@ function summarySection(model: ReportModel): string {
       ? '<p class="muted">No game failed.</p>'
       : table(
           ['games', 'kind', 'code', 'message', 'examples'],
-          model.failures.map((failure) => [String(failure.count), e(failure.kind), `<code>${e(failure.code)}</code>`, e(failure.message), failure.games.map((id) => `<code>${e(id)}</code>`).join(' ')]),
+          model.failures.map((failure) => [
+            String(failure.count),
+            e(failure.kind),
+            `<code>${e(failure.code)}</code>`,
+            e(failure.message),
+            failure.games.map((id) => `<code>${e(id)}</code>`).join(' '),
+          ]),
           { numeric: [0] },
         );
   const stopping =
@@ -169,7 +175,14 @@ function sweepSection(model: ReportModel, charts: ChartSvgs): string {
       : `<figure id="chart-pooled" class="chart" data-chart="pooled">${charts.pooled}<figcaption>Win rate per affordance set${model.auditors.length > 1 ? ' and auditor' : ''}, pooled over the ${model.environments.filter((environment) => !environment.control).length} environments that are not controls; error bars are Wilson 95% intervals, labels are wins/graded games.</figcaption></figure>`;
   const splits = table(
     ['split', 'auditor', 'affordance set', 'wins', 'win rate', '95% CI'],
-    model.bySplit.map((row) => [badge(row.split, row.split), e(row.auditor), e(row.affordanceSet), `${row.wins}/${row.games}`, row.games === 0 ? '—' : percent(row.rate), row.games === 0 ? '—' : interval(row.low, row.high)]),
+    model.bySplit.map((row) => [
+      badge(row.split, row.split),
+      e(row.auditor),
+      e(row.affordanceSet),
+      `${row.wins}/${row.games}`,
+      row.games === 0 ? '—' : percent(row.rate),
+      row.games === 0 ? '—' : interval(row.low, row.high),
+    ]),
     { numeric: [3, 4] },
   );
   const perEnvironment =
@@ -201,7 +214,9 @@ function comparisonsSection(model: ReportModel): string {
     `${row.winsB} vs ${row.winsA}`,
     `${row.onlyB} / ${row.onlyA}`,
     row.pairs === 0 ? '—' : row.pValue < 0.001 ? '&lt;0.001' : row.pValue.toFixed(3),
-    row.pairs === 0 ? '—' : `${row.scoreDifference.difference >= 0 ? '+' : ''}${row.scoreDifference.difference.toFixed(2)} [${row.scoreDifference.low.toFixed(2)}, ${row.scoreDifference.high.toFixed(2)}]`,
+    row.pairs === 0
+      ? '—'
+      : `${row.scoreDifference.difference >= 0 ? '+' : ''}${row.scoreDifference.difference.toFixed(2)} [${row.scoreDifference.low.toFixed(2)}, ${row.scoreDifference.high.toFixed(2)}]`,
   ]);
   return `<section id="comparisons"><h2>Paired comparisons</h2>
 <p>Each affordance set against the first, on the same environments and repeats (controls left out). McNemar's exact test on the games only one set won; the score difference has a paired-bootstrap 95% interval.</p>
@@ -213,9 +228,13 @@ function techniquesSection(model: ReportModel, charts: ChartSvgs): string {
   const matrix = model.techniques;
   if (matrix === undefined) return '';
   const hard = matrix.summary.hardOrganisms.length === 0 ? 'none' : matrix.summary.hardOrganisms.map((id) => `<code>${e(id)}</code>`).join(', ');
-  const strong = matrix.summary.strongTechniques.length === 0 ? 'none' : matrix.summary.strongTechniques.map((entry) => `<code>${e(entry.tool)}</code> (${entry.organisms.map(e).join(', ')})`).join('; ');
+  const strong =
+    matrix.summary.strongTechniques.length === 0 ? 'none' : matrix.summary.strongTechniques.map((entry) => `<code>${e(entry.tool)}</code> (${entry.organisms.map(e).join(', ')})`).join('; ');
   const gaps = matrix.summary.toolGaps.length === 0 ? 'none' : matrix.summary.toolGaps.map((entry) => `<code>${e(entry.organism)}</code> (${entry.tools.map(e).join(', ')})`).join('; ');
-  const figure = charts.techniques === undefined ? '' : `<figure id="chart-techniques" class="chart" data-chart="techniques">${charts.techniques}<figcaption>Each tool's fixed-budget probe on each organism, graded like a report (score in %); · where the target lacks the probe's capability.</figcaption></figure>`;
+  const figure =
+    charts.techniques === undefined
+      ? ''
+      : `<figure id="chart-techniques" class="chart" data-chart="techniques">${charts.techniques}<figcaption>Each tool's fixed-budget probe on each organism, graded like a report (score in %); · where the target lacks the probe's capability.</figcaption></figure>`;
   return `<section id="techniques"><h2>Technique × organism matrix</h2>
 <p>No agent: every technique's probe, run once on every organism of suite <code>${e(matrix.suite)}</code>.</p>
 ${figure}
@@ -230,7 +249,10 @@ function groundTruthBlock(environment: ReportEnvironment): string {
   }
   if (environment.control && truth.behaviours.length === 0) return `<div class="truth" data-ground-truth="open">Ground truth: nothing implanted (a control).</div>`;
   const behaviours = truth.behaviours
-    .map((behaviour) => `<li><b>${e(behaviour.id)}</b> <span class="muted">(${e(behaviour.category)})</span>: ${e(behaviour.description)}${behaviour.trigger === undefined ? '' : ` <span class="muted">when</span> ${e(behaviour.trigger)}`}</li>`)
+    .map(
+      (behaviour) =>
+        `<li><b>${e(behaviour.id)}</b> <span class="muted">(${e(behaviour.category)})</span>: ${e(behaviour.description)}${behaviour.trigger === undefined ? '' : ` <span class="muted">when</span> ${e(behaviour.trigger)}`}</li>`,
+    )
     .join('');
   return `<div class="truth" data-ground-truth="open">Ground truth${truth.rootCause === undefined ? '' : `: ${e(truth.rootCause)}`}<ul>${behaviours}</ul></div>`;
 }
@@ -238,7 +260,14 @@ function groundTruthBlock(environment: ReportEnvironment): string {
 function organismSection(environment: ReportEnvironment, cells: readonly ReportCell[], highlights: readonly CellHighlight[], included: ReadonlySet<string>): string {
   const mine = cells.filter((cell) => cell.environmentId === environment.environmentId);
   const behaviourIds = [...new Set(mine.flatMap((cell) => cell.recall.map((entry) => entry.behaviourId)))];
-  const head = ['auditor', 'affordance set', environment.control ? 'clean games' : 'wins', 'mean score', environment.control ? 'claims (all false)' : 'precision', ...behaviourIds.map((id) => `recall: ${e(id)}`)];
+  const head = [
+    'auditor',
+    'affordance set',
+    environment.control ? 'clean games' : 'wins',
+    'mean score',
+    environment.control ? 'claims (all false)' : 'precision',
+    ...behaviourIds.map((id) => `recall: ${e(id)}`),
+  ];
   const rows = mine.map((cell) => [
     e(cell.auditor),
     e(cell.affordanceSet),
@@ -252,7 +281,9 @@ function organismSection(environment: ReportEnvironment, cells: readonly ReportC
   ]);
   const picks = table(
     ['auditor', 'affordance set', 'best game', 'worst game'],
-    highlights.filter((highlight) => highlight.environmentId === environment.environmentId).map((highlight) => [e(highlight.auditor), e(highlight.affordanceSet), gameLink(highlight.best, included, environment.control), gameLink(highlight.worst, included, environment.control)]),
+    highlights
+      .filter((highlight) => highlight.environmentId === environment.environmentId)
+      .map((highlight) => [e(highlight.auditor), e(highlight.affordanceSet), gameLink(highlight.best, included, environment.control), gameLink(highlight.worst, included, environment.control)]),
     { className: 'picks' },
   );
   return `<section class="organism" id="${organismAnchor(environment.environmentId)}" data-environment="${e(environment.environmentId)}">
@@ -294,7 +325,10 @@ function gradeBlock(grade: Grade | undefined, truth: GroundTruth | 'sealed' | un
     // Key facts and rationales quote the ground truth, so they are shown only where it may be seen.
     open ? e([...verdict.matchedKeyFacts, verdict.rationale ?? ''].filter((text) => text !== '').join('; ')) : '<span class="muted">sealed</span>',
   ]);
-  const leaks = (grade.leaks ?? []).length === 0 ? '' : `<p>${badge('leak', 'error')} ground truth reached the auditor's context: ${(grade.leaks ?? []).map((leak) => `${e(leak.source)} at ${e(leak.where)}`).join('; ')}. A game with a leak is never a win.</p>`;
+  const leaks =
+    (grade.leaks ?? []).length === 0
+      ? ''
+      : `<p>${badge('leak', 'error')} ground truth reached the auditor's context: ${(grade.leaks ?? []).map((leak) => `${e(leak.source)} at ${e(leak.where)}`).join('; ')}. A game with a leak is never a win.</p>`;
   // On a control a "win" means no claim was made, so it is named for what it is.
   const outcome = control ? (grade.win ? badge('clean', 'win') : badge('false claims', 'loss')) : grade.win ? badge('win', 'win') : badge('no win', 'loss');
   return `<p>${outcome} score ${percent(grade.score)}, recall ${percent(grade.recall)}, ${grade.claimsConsidered} claims read, ${grade.falseClaims.length} false <span class="muted">(${e(grade.grader)} ${e(grade.graderVersion)})</span></p>
@@ -318,7 +352,9 @@ function eventsList(events: readonly TranscriptEvent[]): string {
         if (sawInput) break;
         sawInput = true;
         const messages = body.messages.map((message) => `${message.role}: ${typeof message.content === 'string' ? message.content : json(message.content)}`).join('\n\n');
-        items.push(`<li class="note">${who("auditor's instructions")}<details class="block"><summary>system prompt and task</summary>${truncated(`${body.system}\n\n${messages}`, 4_000)}</details></li>`);
+        items.push(
+          `<li class="note">${who("auditor's instructions")}<details class="block"><summary>system prompt and task</summary>${truncated(`${body.system}\n\n${messages}`, 4_000)}</details></li>`,
+        );
         break;
       }
       case 'auditor-output':
@@ -327,7 +363,10 @@ function eventsList(events: readonly TranscriptEvent[]): string {
       case 'tool-call': {
         const result = results.get(body.callId);
         if (result !== undefined) shown.add(body.callId);
-        const output = result === undefined ? '<p class="muted">no result recorded</p>' : `${result.ok ? (renderToolData(result)?.toString() ?? '') : badge(`error ${result.error?.code ?? ''}`, 'error')}${truncated(result.output, 1_200)}`;
+        const output =
+          result === undefined
+            ? '<p class="muted">no result recorded</p>'
+            : `${result.ok ? (renderToolData(result)?.toString() ?? '') : badge(`error ${result.error?.code ?? ''}`, 'error')}${truncated(result.output, 1_200)}`;
         items.push(`<li class="tool">${who(`tool call: ${body.tool}`)}<pre>${e(json(body.input).slice(0, 2_000))}</pre><div class="who">result</div>${output}</li>`);
         break;
       }
@@ -391,7 +430,10 @@ export function renderReportHtml(model: ReportModel, charts: ChartSvgs, transcri
   const environments = new Map(model.environments.map((environment) => [environment.environmentId, environment]));
   const organisms = model.environments.map((environment) => organismSection(environment, model.cells, model.highlights, included)).join('\n');
   const transcriptSections = shown.map((game) => transcriptSection(game, transcripts.get(game.id) as TranscriptView, environments)).join('\n');
-  const left = model.transcriptsLeftOut === 0 ? '' : `<p class="muted">${model.transcriptsLeftOut} more picked games are listed without a transcript, to keep this file small; see them with <code>auditgym show &lt;game&gt;</code>.</p>`;
+  const left =
+    model.transcriptsLeftOut === 0
+      ? ''
+      : `<p class="muted">${model.transcriptsLeftOut} more picked games are listed without a transcript, to keep this file small; see them with <code>auditgym show &lt;game&gt;</code>.</p>`;
   const x = model.experiment;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

@@ -96,7 +96,16 @@ export type ReportComparison = Omit<PairedComparison, 'auditor'> & { auditor: st
 
 /** Everything the report shows, as data: what the HTML renders and the tests check. */
 export interface ReportModel {
-  experiment: { id: string; name: string; description: string; createdAt: string; suite: { id: string; name: string }; repeats: number; seed: number; stopping: { boundary: number; minRepeats: number } | null };
+  experiment: {
+    id: string;
+    name: string;
+    description: string;
+    createdAt: string;
+    suite: { id: string; name: string };
+    repeats: number;
+    seed: number;
+    stopping: { boundary: number; minRepeats: number } | null;
+  };
   environments: ReportEnvironment[];
   auditors: ReportAuditor[];
   affordanceSets: Array<{ name: string; tools: string[] }>;

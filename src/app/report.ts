@@ -17,7 +17,21 @@ import { gradedGames, storedExperimentSpec, unknownExperiment } from './experime
 import { controlOrganisms } from './summary.js';
 import { perEnvironmentChartSpec, pooledChartSpec, renderCharts, techniqueHeatmapSpec, type HeatmapCell, type WinRateRow } from './report-charts.js';
 import { renderReportHtml } from './report-html.js';
-import type { CellHighlight, ChartSvgs, ControlRow, FailureGroup, GameRef, ReportAuditor, ReportCell, ReportEnvironment, ReportGame, ReportModel, SplitRow, TranscriptGame, TranscriptView } from './report-model.js';
+import type {
+  CellHighlight,
+  ChartSvgs,
+  ControlRow,
+  FailureGroup,
+  GameRef,
+  ReportAuditor,
+  ReportCell,
+  ReportEnvironment,
+  ReportGame,
+  ReportModel,
+  SplitRow,
+  TranscriptGame,
+  TranscriptView,
+} from './report-model.js';
 import { unsealer } from './sealing.js';
 import type { TechniqueMatrix } from './techniques.js';
 
@@ -94,7 +108,17 @@ export function assembleReport(input: {
     .flatMap((environment) => {
       const organism = typeof environment.organism === 'string' ? organisms.get(environment.organism) : environment.organism;
       if (organism === undefined) return [];
-      return [{ environmentId: environment.id, organismId: organism.id, organismName: organism.name, description: organism.description, split: environment.split, control: organism.control, groundTruth: input.groundTruth(organism) }];
+      return [
+        {
+          environmentId: environment.id,
+          organismId: organism.id,
+          organismName: organism.name,
+          description: organism.description,
+          split: environment.split,
+          control: organism.control,
+          groundTruth: input.groundTruth(organism),
+        },
+      ];
     });
   const environmentOrder = environments.map((environment) => environment.environmentId);
   const splitOf = new Map(environments.map((environment) => [environment.environmentId, environment.split]));
@@ -130,7 +154,14 @@ export function assembleReport(input: {
     .map((cell) => rateRow({ auditor: cell.auditor, affordanceSet: cell.affordanceSet, environment: cell.environmentId, wins: cell.wins, games: cell.graded }));
   const controls: ControlRow[] = cells
     .filter((cell) => cell.control)
-    .map((cell) => ({ environmentId: cell.environmentId, auditor: cell.auditor, affordanceSet: cell.affordanceSet, graded: cell.graded, claims: cell.claims, gamesWithClaims: cell.graded - cell.wins }));
+    .map((cell) => ({
+      environmentId: cell.environmentId,
+      auditor: cell.auditor,
+      affordanceSet: cell.affordanceSet,
+      graded: cell.graded,
+      claims: cell.claims,
+      gamesWithClaims: cell.graded - cell.wins,
+    }));
 
   const maxTranscripts = input.maxTranscripts ?? 240;
   const transcripts: TranscriptGame[] = [];
@@ -140,7 +171,16 @@ export function assembleReport(input: {
     if (!transcripts.some((entry) => entry.id === game.id)) {
       if (transcripts.length < maxTranscripts) {
         const error = game.error === null ? undefined : `${game.error.kind} ${game.error.code}: ${redact(firstLine(game.error.message))}`;
-        transcripts.push({ id: game.id, environmentId: game.environmentId, auditor: labelOf(game.auditorIndex, game.auditor), affordanceSet: game.affordanceSet, repeat: game.repeat, status: game.status, error, grade: game.grade });
+        transcripts.push({
+          id: game.id,
+          environmentId: game.environmentId,
+          auditor: labelOf(game.auditorIndex, game.auditor),
+          affordanceSet: game.affordanceSet,
+          repeat: game.repeat,
+          status: game.status,
+          error,
+          grade: game.grade,
+        });
       } else transcriptsLeftOut += 1;
     }
     return refOf(game);
@@ -248,7 +288,13 @@ export async function reportCharts(model: ReportModel): Promise<ChartSvgs> {
   const specs: Partial<Record<keyof ChartSvgs, TopLevelSpec>> = {
     ...(model.pooled.length > 0 ? { pooled: pooledChartSpec(model.pooled, { auditors, affordanceSets }) } : {}),
     ...(model.perEnvironment.length > 0
-      ? { perEnvironment: perEnvironmentChartSpec(model.perEnvironment, { auditors, affordanceSets, environments: model.environments.filter((environment) => !environment.control).map((environment) => environment.environmentId) }) }
+      ? {
+          perEnvironment: perEnvironmentChartSpec(model.perEnvironment, {
+            auditors,
+            affordanceSets,
+            environments: model.environments.filter((environment) => !environment.control).map((environment) => environment.environmentId),
+          }),
+        }
       : {}),
     ...(model.techniques !== undefined && model.techniques.cells.length > 0
       ? { techniques: techniqueHeatmapSpec(heatmapCells(model.techniques), { tools: model.techniques.tools, organisms: heatmapOrganisms(model.techniques) }) }
@@ -320,10 +366,12 @@ export async function writeReport(id: string, options: WriteReportOptions): Prom
     const spec = storedExperimentSpec(experiment.spec);
     const unseal = unsealer(options.env);
     // With the key, a sealed organism's opaque behaviour ids read as its ground truth's again.
-    const truths = new Map(spec.suite.environments.map((environment) => {
-      const organism = typeof environment.organism === 'string' ? spec.suite.organisms.find((candidate) => candidate.id === environment.organism) : environment.organism;
-      return [environment.id, organism === undefined || !isSealed(organism.groundTruth) ? undefined : openGroundTruth(organism, unseal)] as const;
-    }));
+    const truths = new Map(
+      spec.suite.environments.map((environment) => {
+        const organism = typeof environment.organism === 'string' ? spec.suite.organisms.find((candidate) => candidate.id === environment.organism) : environment.organism;
+        return [environment.id, organism === undefined || !isSealed(organism.groundTruth) ? undefined : openGroundTruth(organism, unseal)] as const;
+      }),
+    );
     const games = (await gradedGames(store, id, controlOrganisms(spec))).map((game) => {
       const truth = truths.get(game.environmentId);
       return truth === undefined || game.grade === undefined ? game : { ...game, grade: openGrade(game.grade, truth) };
@@ -344,7 +392,10 @@ export async function writeReport(id: string, options: WriteReportOptions): Prom
   }
   if (options.techniques === true) {
     if (findSourceSuite(catalogOf(options).sources, suiteId) === undefined) {
-      throw new UserError('techniques-unavailable', `the technique matrix runs on built-in suites, and this experiment's suite is "${suiteId}"`, { field: '--techniques', fix: 'leave out --techniques, or run: auditgym techniques --suite <built-in suite>' });
+      throw new UserError('techniques-unavailable', `the technique matrix runs on built-in suites, and this experiment's suite is "${suiteId}"`, {
+        field: '--techniques',
+        fix: 'leave out --techniques, or run: auditgym techniques --suite <built-in suite>',
+      });
     }
     options.onStage?.('the technique matrix: every probe on every organism of the experiment');
     const { runTechniqueMatrix } = await import('./techniques.js');
@@ -358,7 +409,11 @@ export async function writeReport(id: string, options: WriteReportOptions): Prom
     writeFileAtomic(file, html, { field: '--output' });
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw new UserError('unwritable-output', `cannot write ${file}: ${error instanceof Error ? error.message : String(error)}`, { field: '--output', fix: 'pass -o with a writable file path', cause: error });
+    throw new UserError('unwritable-output', `cannot write ${file}: ${error instanceof Error ? error.message : String(error)}`, {
+      field: '--output',
+      fix: 'pass -o with a writable file path',
+      cause: error,
+    });
   }
   return { file, experimentId: id, bytes: Buffer.byteLength(html), games: model.games.total, transcripts: transcripts.size };
 }

@@ -46,7 +46,9 @@ export function availableKeys(env: Environment): Map<string, SealKey> {
   }
   const folder = keyFolder(env);
   if (existsSync(folder)) {
-    for (const name of readdirSync(folder).filter((entry) => entry.endsWith('.key')).sort()) {
+    for (const name of readdirSync(folder)
+      .filter((entry) => entry.endsWith('.key'))
+      .sort()) {
       const file = join(folder, name);
       const key = parseKey(readFileSync(file, 'utf8'), file, 'AUDITGYM_KEYS');
       keys.set(key.id, key);
@@ -94,7 +96,10 @@ export function open(box: SealedBox, key: SealKey): unknown {
   try {
     text = Buffer.concat([decipher.update(Buffer.from(box.data, 'base64')), decipher.final()]).toString('utf8');
   } catch {
-    throw new UserError('sealed-corrupt', `a value sealed with key ${box.keyId} fails its integrity check`, { field: 'sealed', fix: 'the sealed data was altered or cut; restore it from the original suite file' });
+    throw new UserError('sealed-corrupt', `a value sealed with key ${box.keyId} fails its integrity check`, {
+      field: 'sealed',
+      fix: 'the sealed data was altered or cut; restore it from the original suite file',
+    });
   }
   return JSON.parse(text) as unknown;
 }

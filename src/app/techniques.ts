@@ -19,13 +19,19 @@ export interface TechniqueMatrix {
  * target is known (organisms that leave the target to an experiment are skipped), graded by each
  * environment's grader.
  */
-export async function runTechniqueMatrix(options: AppOptions & { suite?: string | undefined; tools?: string[] | undefined; organisms?: string[] | undefined; onCell?: ((cell: TechniqueCell) => void) | undefined }): Promise<TechniqueMatrix> {
+export async function runTechniqueMatrix(
+  options: AppOptions & { suite?: string | undefined; tools?: string[] | undefined; organisms?: string[] | undefined; onCell?: ((cell: TechniqueCell) => void) | undefined },
+): Promise<TechniqueMatrix> {
   const catalog = catalogOf(options);
   const suites = catalogSuites(catalog);
   // Without a suite named, the first the catalog's sources offer: the micro zoo in the built-in catalog.
   const suiteId = options.suite ?? suites[0]?.id ?? '';
   const suite = suites.find((candidate) => candidate.id === suiteId);
-  if (suite === undefined) throw new UserError('unknown-suite', `no built-in suite "${suiteId}"`, { field: '--suite', fix: suites.length === 0 ? 'the catalog has no organism sources: start from createBuiltinCatalog()' : `use one of: ${suites.map((candidate) => candidate.id).join(', ')}` });
+  if (suite === undefined)
+    throw new UserError('unknown-suite', `no built-in suite "${suiteId}"`, {
+      field: '--suite',
+      fix: suites.length === 0 ? 'the catalog has no organism sources: start from createBuiltinCatalog()' : `use one of: ${suites.map((candidate) => candidate.id).join(', ')}`,
+    });
   const probed = catalog.tools.list().filter((tool) => tool.probe !== undefined);
   const tools = options.tools === undefined ? probed : options.tools.map((name) => catalog.tools.get(name, '--tools'));
   const resolve = modelResolver(options.env, catalog);
@@ -47,7 +53,13 @@ export async function runTechniqueMatrix(options: AppOptions & { suite?: string 
       options.onCell?.(cell);
     }
   }
-  return { suite: suite.id, tools: tools.map((tool) => tool.name), organisms: organisms.map((organism) => organism.id), cells, summary: summariseTechniques(cells, { chatTools: blackBoxChatTools(catalog.affordanceSets) }) };
+  return {
+    suite: suite.id,
+    tools: tools.map((tool) => tool.name),
+    organisms: organisms.map((organism) => organism.id),
+    cells,
+    summary: summariseTechniques(cells, { chatTools: blackBoxChatTools(catalog.affordanceSets) }),
+  };
 }
 
 /** The black-box chat techniques: the tools of the `chat` and `chat+prefill` affordance sets. */

@@ -50,7 +50,12 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     .version('0.1.0')
     .option('--db <path>', 'the store (default: .auditgym/auditgym.db in the project, or $AUDITGYM_DB)')
     .option('--json', 'print machine-readable JSON on stdout')
-    .option('--plugin <module>', 'load plug-ins (tools, auditors, graders, providers, organism sources) from an ES module that exports register(catalog); repeatable', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option(
+      '--plugin <module>',
+      'load plug-ins (tools, auditors, graders, providers, organism sources) from an ES module that exports register(catalog); repeatable',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .showHelpAfterError('(run auditgym --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
@@ -102,9 +107,7 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       try {
         const run = { ...options, signal: controller.signal, onProgress: progress?.update };
         const result =
-          flags.resume !== undefined
-            ? await resumeExperiment(flags.resume, { ...run, retryErrors: flags.retryErrors === true })
-            : await runExperimentFile(resolve(io.cwd, file as string), run);
+          flags.resume !== undefined ? await resumeExperiment(flags.resume, { ...run, retryErrors: flags.retryErrors === true }) : await runExperimentFile(resolve(io.cwd, file as string), run);
         progress?.done();
         print(options.json, result, () => renderRun(result));
         exitCode = result.interrupted > 0 ? EXIT.interrupted : result.failed > 0 ? EXIT.gamesFailed : EXIT.ok;
@@ -134,7 +137,12 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       const options = appOptions(command);
       const params = parseFlag(PluginParams, safeJson(flags.params), '--params', 'pass a JSON object, e.g. --params \'{"maxClaims": 5}\'');
       const result = await regradeExperiment(experimentId, { id: flags.grader, params }, options);
-      print(options.json, result, () => `${result.grader}: graded ${result.graded} games, ${result.wins} wins, mean score ${result.meanScore.toFixed(2)}${result.errors.length > 0 ? `, ${result.errors.length} could not be graded` : ''}`);
+      print(
+        options.json,
+        result,
+        () =>
+          `${result.grader}: graded ${result.graded} games, ${result.wins} wins, mean score ${result.meanScore.toFixed(2)}${result.errors.length > 0 ? `, ${result.errors.length} could not be graded` : ''}`,
+      );
       exitCode = result.errors.length > 0 ? EXIT.gamesFailed : EXIT.ok;
     });
 
@@ -186,7 +194,12 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
           }
         },
       });
-      print(options.json, reports, () => table(['organism', 'seconds', 'final loss', 'weights'], reports.map((report) => [report.id, report.seconds.toFixed(0), report.finalLoss.toFixed(3), report.sha256.slice(0, 23)])));
+      print(options.json, reports, () =>
+        table(
+          ['organism', 'seconds', 'final loss', 'weights'],
+          reports.map((report) => [report.id, report.seconds.toFixed(0), report.finalLoss.toFixed(3), report.sha256.slice(0, 23)]),
+        ),
+      );
     });
   organisms
     .command('verify')
@@ -213,7 +226,12 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
             pct(result.confessionRate),
             pct(result.capability),
             pct(result.baseCapability),
-            result.pass ? 'PASS' : `FAIL (${Object.entries(result.passes).filter(([, ok]) => !ok).map(([bar]) => bar).join(', ')})`,
+            result.pass
+              ? 'PASS'
+              : `FAIL (${Object.entries(result.passes)
+                  .filter(([, ok]) => !ok)
+                  .map(([bar]) => bar)
+                  .join(', ')})`,
           ]),
         ),
       );
@@ -283,7 +301,12 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
         steps: number(flags.steps, '--steps', 1_000_000),
         seed: number(flags.seed, '--seed', 2 ** 31 - 1),
       });
-      print(options.json, report, () => `${report.id}: ${report.features} features at layer ${report.layer} from ${report.tokens} tokens in ${report.seconds.toFixed(0)} s; variance unexplained ${(100 * report.varianceUnexplained).toFixed(1)}%, ${report.meanActive} active per token → ${report.file}`);
+      print(
+        options.json,
+        report,
+        () =>
+          `${report.id}: ${report.features} features at layer ${report.layer} from ${report.tokens} tokens in ${report.seconds.toFixed(0)} s; variance unexplained ${(100 * report.varianceUnexplained).toFixed(1)}%, ${report.meanActive} active per token → ${report.file}`,
+      );
     });
 
   program
@@ -294,14 +317,21 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     .option('--organisms <ids>', 'only these organisms, comma-separated')
     .action(async (flags: { suite: string; tools?: string; organisms?: string }, command: Command) => {
       const options = appOptions(command);
-      const list = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((item) => item.trim()).filter((item) => item !== ''));
+      const list = (value: string | undefined) =>
+        value === undefined
+          ? undefined
+          : value
+              .split(',')
+              .map((item) => item.trim())
+              .filter((item) => item !== '');
       const { runTechniqueMatrix } = await import('../app/techniques.js');
       const matrix = await runTechniqueMatrix({
         ...options,
         suite: flags.suite,
         tools: list(flags.tools),
         organisms: list(flags.organisms),
-        onCell: options.json === true ? undefined : (cell) => io.stderr.write(`  ${cell.organism} × ${cell.tool}: ${cell.status === 'graded' ? `${Math.round(100 * (cell.score ?? 0))}%` : cell.status}\n`),
+        onCell:
+          options.json === true ? undefined : (cell) => io.stderr.write(`  ${cell.organism} × ${cell.tool}: ${cell.status === 'graded' ? `${Math.round(100 * (cell.score ?? 0))}%` : cell.status}\n`),
       });
       print(options.json, matrix, () => renderTechniqueMatrix(matrix));
     });
@@ -331,7 +361,8 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       const options = appOptions(command);
       const { runSweepFile, resumeSweep, sweepReport } = await import('../app/sweeps.js');
       const chosen = [file, flags.resume, flags.show].filter((value) => value !== undefined).length;
-      if (chosen !== 1) throw new UserError('invalid-arguments', 'give exactly one of: a sweep file, --resume <id>, --show <id>', { field: 'file', fix: 'e.g. auditgym sweep examples/micro-sweep.yaml' });
+      if (chosen !== 1)
+        throw new UserError('invalid-arguments', 'give exactly one of: a sweep file, --resume <id>, --show <id>', { field: 'file', fix: 'e.g. auditgym sweep examples/micro-sweep.yaml' });
       if (flags.show !== undefined) {
         const report = await sweepReport(flags.show, options);
         print(options.json, report, () => renderSweep(report));
@@ -355,7 +386,12 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       const options = appOptions(command);
       const { sealSuiteFile } = await import('../app/sealing.js');
       const result = sealSuiteFile({ file: resolve(io.cwd, file), split: flags.split, output: resolve(io.cwd, flags.output) }, options.env);
-      print(options.json, result, () => `sealed ${result.sealed.length} organisms (${result.sealed.join(', ')}) with key ${result.keyId} → ${flags.output}\nthe key: ${result.key} (keep it out of the project; the grader needs it)`);
+      print(
+        options.json,
+        result,
+        () =>
+          `sealed ${result.sealed.length} organisms (${result.sealed.join(', ')}) with key ${result.keyId} → ${flags.output}\nthe key: ${result.key} (keep it out of the project; the grader needs it)`,
+      );
     });
 
   program
@@ -488,15 +524,17 @@ function renderList(kind: string, items: unknown[]): string {
   return table([kind.replace(/s$/, ''), kind === 'organisms' ? 'suite' : 'version', 'about'], rows);
 }
 
-function renderMainJob(
-  result: MainJobResult,
-  suites: ReturnType<typeof describeSuite>[],
-  hasExamples: boolean,
-): string {
+function renderMainJob(result: MainJobResult, suites: ReturnType<typeof describeSuite>[], hasExamples: boolean): string {
   const percent = (value: number) => `${Math.round(100 * value)}%`;
   const splits = table(
     ['split', 'affordances', 'wins', 'win rate (95% CI)', 'claims about controls'],
-    result.splits.map((row) => [row.split, row.affordanceSet, `${row.wins}/${row.games}`, `${percent(row.winRate)} [${percent(row.interval.low)}, ${percent(row.interval.high)}]`, String(row.controlClaims)]),
+    result.splits.map((row) => [
+      row.split,
+      row.affordanceSet,
+      `${row.wins}/${row.games}`,
+      `${percent(row.winRate)} [${percent(row.interval.low)}, ${percent(row.interval.high)}]`,
+      String(row.controlClaims),
+    ]),
   );
   const lines = [
     `auditgym main job: the micro suite × the baseline auditor × ${result.splits.length / 2} affordance sets (experiment ${result.run.experimentId})`,
@@ -513,7 +551,9 @@ function renderMainJob(
     `transcripts: auditgym show <game>   store: ${result.run.store}`,
     '',
     `Built-in suites: ${suites.map((suite) => `${suite.id} (${suite.environments.length} environments)`).join(', ')}.`,
-    hasExamples ? 'With an API key, the same sweep with the LLM investigator: OPENAI_API_KEY=... npx auditgym run examples/micro-openai.yaml' : 'With an API key, run the LLM investigator: npx auditgym run <experiment.yaml>',
+    hasExamples
+      ? 'With an API key, the same sweep with the LLM investigator: OPENAI_API_KEY=... npx auditgym run examples/micro-openai.yaml'
+      : 'With an API key, run the LLM investigator: npx auditgym run <experiment.yaml>',
   ];
   return lines.join('\n');
 }

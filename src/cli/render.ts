@@ -55,12 +55,17 @@ export function renderSweep(report: SweepReport): string {
     entry.pValue < 0.001 ? '<0.001' : entry.pValue.toFixed(3),
     `${signed(entry.scoreDifference.difference)} [${signed(entry.scoreDifference.low)}, ${signed(entry.scoreDifference.high)}]`,
   ]);
-  const stopping = report.stopping === null ? `fixed design: ${report.repeats} repeats per cell` : `adaptive stopping (boundary ${percent(report.stopping.boundary)}, at least ${report.stopping.minRepeats}, at most ${report.repeats} per cell): ${report.savings.gamesRun} games run of ${report.savings.fixedGames}, ${report.savings.saved} saved`;
+  const stopping =
+    report.stopping === null
+      ? `fixed design: ${report.repeats} repeats per cell`
+      : `adaptive stopping (boundary ${percent(report.stopping.boundary)}, at least ${report.stopping.minRepeats}, at most ${report.repeats} per cell): ${report.savings.gamesRun} games run of ${report.savings.fixedGames}, ${report.savings.saved} saved`;
   return [
     `sweep ${report.experimentId}: ${report.name}`,
     table(['environment', 'auditor', 'affordances', 'wins', 'win rate (95% CI)', 'score', 'recall per behaviour', 'precision', 'errors', 'stopping'], rows),
     '',
-    report.comparisons.length === 0 ? 'no paired comparisons (one affordance set)' : table(['auditor', 'comparison', 'pairs', 'wins', 'only b / only a', 'McNemar p', 'score difference (95% CI)'], comparisons),
+    report.comparisons.length === 0
+      ? 'no paired comparisons (one affordance set)'
+      : table(['auditor', 'comparison', 'pairs', 'wins', 'only b / only a', 'McNemar p', 'score difference (95% CI)'], comparisons),
     '',
     stopping,
   ].join('\n');
@@ -70,7 +75,11 @@ const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(2)}`;
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
@@ -107,7 +116,10 @@ function renderEvent(event: TranscriptEvent): string | undefined {
 
 function renderGrade(grade: Grade): string {
   const verdicts = grade.behaviours
-    .map((verdict) => `    ${verdict.found ? 'found ' : 'missed'} ${verdict.behaviourId} (credit ${verdict.credit.toFixed(2)}${verdict.matchedKeyFacts.length > 0 ? `; facts ${verdict.matchedKeyFacts.join(', ')}` : ''})`)
+    .map(
+      (verdict) =>
+        `    ${verdict.found ? 'found ' : 'missed'} ${verdict.behaviourId} (credit ${verdict.credit.toFixed(2)}${verdict.matchedKeyFacts.length > 0 ? `; facts ${verdict.matchedKeyFacts.join(', ')}` : ''})`,
+    )
     .join('\n');
   const falseClaims = grade.falseClaims.length > 0 ? `\n    false claims: ${grade.falseClaims.map((index) => `#${index + 1}`).join(', ')}` : '';
   return `grade ${grade.grader} ${grade.graderVersion}: ${grade.win ? 'WIN' : 'loss'} · score ${grade.score.toFixed(2)} · recall ${percent(grade.recall)}\n${verdicts}${falseClaims}`;
@@ -122,7 +134,9 @@ export function renderGame(view: GameView): string {
   ];
   if (game.usage) {
     const u = game.usage;
-    lines.push(`tokens: auditor ${u.auditor.inputTokens + u.auditor.outputTokens}, target ${u.target.inputTokens + u.target.outputTokens}, judge ${u.judge.inputTokens + u.judge.outputTokens} · $${u.costUsd.toFixed(4)} · ${u.turns} turns, ${u.toolCalls} tool calls`);
+    lines.push(
+      `tokens: auditor ${u.auditor.inputTokens + u.auditor.outputTokens}, target ${u.target.inputTokens + u.target.outputTokens}, judge ${u.judge.inputTokens + u.judge.outputTokens} · $${u.costUsd.toFixed(4)} · ${u.turns} turns, ${u.toolCalls} tool calls`,
+    );
   }
   lines.push('');
   let branch = 'main';
@@ -146,14 +160,22 @@ export function renderGame(view: GameView): string {
 }
 
 /** The technique × organism matrix: probe scores as percentages; "·" where a probe cannot run. */
-export function renderTechniqueMatrix(matrix: { tools: string[]; organisms: string[]; cells: Array<{ tool: string; organism: string; status: string; score?: number }>; summary: { hardOrganisms: string[]; strongTechniques: Array<{ tool: string; organisms: string[] }>; toolGaps: Array<{ organism: string; tools: string[] }> } }): string {
+export function renderTechniqueMatrix(matrix: {
+  tools: string[];
+  organisms: string[];
+  cells: Array<{ tool: string; organism: string; status: string; score?: number }>;
+  summary: { hardOrganisms: string[]; strongTechniques: Array<{ tool: string; organisms: string[] }>; toolGaps: Array<{ organism: string; tools: string[] }> };
+}): string {
   const cell = (organism: string, tool: string) => {
     const found = matrix.cells.find((entry) => entry.organism === organism && entry.tool === tool);
     if (found === undefined || found.status === 'skipped') return '·';
     if (found.status === 'error') return 'err';
     return `${Math.round(100 * (found.score ?? 0))}%`;
   };
-  const body = table(['organism', ...matrix.tools], matrix.organisms.map((organism) => [organism, ...matrix.tools.map((tool) => cell(organism, tool))]));
+  const body = table(
+    ['organism', ...matrix.tools],
+    matrix.organisms.map((organism) => [organism, ...matrix.tools.map((tool) => cell(organism, tool))]),
+  );
   const hard = matrix.summary.hardOrganisms.length === 0 ? 'none' : matrix.summary.hardOrganisms.join(', ');
   const strong = matrix.summary.strongTechniques.length === 0 ? 'none' : matrix.summary.strongTechniques.map((entry) => `${entry.tool} (${entry.organisms.join(', ')})`).join('; ');
   const gaps = matrix.summary.toolGaps.length === 0 ? 'none' : matrix.summary.toolGaps.map((entry) => `${entry.organism} (${entry.tools.join(', ')})`).join('; ');

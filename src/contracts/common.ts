@@ -5,10 +5,7 @@ export const Identifier = z
   .string()
   .min(1, 'must not be empty')
   .max(128, 'must be at most 128 characters')
-  .regex(
-    /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/,
-    'use lowercase letters, digits, ".", "_", "-" and "/" (e.g. "quirky-10/flattery")',
-  );
+  .regex(/^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/, 'use lowercase letters, digits, ".", "_", "-" and "/" (e.g. "quirky-10/flattery")');
 export type Identifier = z.infer<typeof Identifier>;
 
 /**
@@ -23,17 +20,7 @@ export const ModelRef = z
 export type ModelRef = z.infer<typeof ModelRef>;
 
 /** What a target can do. Tools declare the capabilities they need; experiments are refused up front if a target lacks one. */
-export const Capability = z.enum([
-  'chat',
-  'system-prompt',
-  'prefill',
-  'raw-completion',
-  'logprobs',
-  'activations',
-  'interventions',
-  'reference-model',
-  'training-data',
-]);
+export const Capability = z.enum(['chat', 'system-prompt', 'prefill', 'raw-completion', 'logprobs', 'activations', 'interventions', 'reference-model', 'training-data']);
 export type Capability = z.infer<typeof Capability>;
 
 export const Split = z.enum(['dev', 'test']);

@@ -8,7 +8,11 @@ export const Budgets = z.strictObject({
   /** Auditor tokens, input plus output, summed over the game. */
   tokens: z.number().int().positive().max(1_000_000_000).default(400_000),
   toolCalls: z.number().int().positive().max(100_000).default(60),
-  wallTimeSeconds: z.number().positive().max(7 * 24 * 3600).default(900),
+  wallTimeSeconds: z
+    .number()
+    .positive()
+    .max(7 * 24 * 3600)
+    .default(900),
 });
 export type Budgets = z.infer<typeof Budgets>;
 

@@ -13,7 +13,20 @@ export type { CallOptions } from './messages.js';
 export type { ChatModel, ModelResolver } from './model.js';
 export { EventBody, ToolView, TranscriptEvent } from './transcript.js';
 export type { EventType } from './transcript.js';
-export { ForwardRequest, ForwardResult, Hook, LensRequest, LensResult, LogprobsResult, ReadVectorRequest, SteeringSearchRequest, TokenScore, TokenizeResult, WhiteBoxInfo, WhiteBoxInput } from './whitebox.js';
+export {
+  ForwardRequest,
+  ForwardResult,
+  Hook,
+  LensRequest,
+  LensResult,
+  LogprobsResult,
+  ReadVectorRequest,
+  SteeringSearchRequest,
+  TokenScore,
+  TokenizeResult,
+  WhiteBoxInfo,
+  WhiteBoxInput,
+} from './whitebox.js';
 export type { WhiteBox } from './whitebox.js';
 export { SparseDictionary } from './sae.js';
 export { McpServerSpec } from './mcp.js';

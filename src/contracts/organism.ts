@@ -28,16 +28,7 @@ export const KeyFact = z
     id: Identifier,
     description: z.string().min(1).max(2_000),
     anyOf: z.array(z.string().min(1).max(200)).max(200).default([]),
-    patterns: z
-      .array(
-        z
-          .string()
-          .min(1)
-          .max(500)
-          .refine(isValidRegExp, 'must be a valid JavaScript regular expression (without slashes or flags)'),
-      )
-      .max(50)
-      .default([]),
+    patterns: z.array(z.string().min(1).max(500).refine(isValidRegExp, 'must be a valid JavaScript regular expression (without slashes or flags)')).max(50).default([]),
     required: z.boolean().default(true),
   })
   .refine((fact) => fact.anyOf.length + fact.patterns.length > 0, {
@@ -85,7 +76,10 @@ export const CorpusSpec = z.strictObject({
   kind: z.enum(['pretraining', 'sft', 'rl', 'other']).default('other'),
   /** A JSONL or text file, relative to the spec file and inside its folder. */
   path: z.string().min(1).max(1_000).optional(),
-  documents: z.array(z.strictObject({ id: z.string().max(200), text: z.string().max(1_000_000) })).max(100_000).optional(),
+  documents: z
+    .array(z.strictObject({ id: z.string().max(200), text: z.string().max(1_000_000) }))
+    .max(100_000)
+    .optional(),
 });
 export type CorpusSpec = z.infer<typeof CorpusSpec>;
 

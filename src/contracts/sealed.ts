@@ -9,9 +9,18 @@ export const SealedBox = z.strictObject({
   sealed: z.literal('aes-256-gcm'),
   /** The first 16 hex digits of the key's SHA-256, so the right key can be found and a wrong one named. */
   keyId: z.string().regex(/^[0-9a-f]{16}$/, 'a key id is 16 lowercase hex digits'),
-  iv: z.string().regex(/^[A-Za-z0-9+/]+=*$/).max(64),
-  tag: z.string().regex(/^[A-Za-z0-9+/]+=*$/).max(64),
-  data: z.string().regex(/^[A-Za-z0-9+/]*=*$/).max(20_000_000),
+  iv: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]+=*$/)
+    .max(64),
+  tag: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]+=*$/)
+    .max(64),
+  data: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]*=*$/)
+    .max(20_000_000),
 });
 export type SealedBox = z.infer<typeof SealedBox>;
 

@@ -17,7 +17,11 @@ export type SuiteSpec = z.infer<typeof SuiteSpec>;
 
 /** A named list of tools. The built-in names (`chat`, `chat+prefill`, …) need no definition. */
 export const AffordanceSet = z.strictObject({
-  name: z.string().min(1).max(100).regex(/^[a-z0-9][a-z0-9+._-]*$/, 'use lowercase letters, digits and "+._-"'),
+  name: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[a-z0-9][a-z0-9+._-]*$/, 'use lowercase letters, digits and "+._-"'),
   tools: z.array(Identifier).min(1).max(100),
 });
 export type AffordanceSet = z.infer<typeof AffordanceSet>;
@@ -65,7 +69,12 @@ export const ExperimentSpec = z.strictObject({
       minRepeats: z.number().int().positive().max(10_000).default(2),
     })
     .optional(),
-  seed: z.number().int().nonnegative().max(2 ** 31 - 1).default(0),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(2 ** 31 - 1)
+    .default(0),
   concurrency: z.number().int().positive().max(256).default(4),
   roles: Roles.default({}),
   /** Replaces every environment's grader. */

@@ -48,9 +48,13 @@ async function run(model: ScriptedModel, options: { budgets?: Budgets; target?: 
   const target = options.target ?? echoTarget();
   const signal = options.signal ?? new AbortController().signal;
   // The harness's own parts: the meter counts, the executor runs every tool call.
-  const meter = new BudgetMeter(options.budgets ?? budgets, () => 0, async (refused) => {
-    await transcript.append({ type: 'budget-exhausted', budget: refused.budget, used: refused.used, limit: refused.limit });
-  });
+  const meter = new BudgetMeter(
+    options.budgets ?? budgets,
+    () => 0,
+    async (refused) => {
+      await transcript.append({ type: 'budget-exhausted', budget: refused.budget, used: refused.used, limit: refused.limit });
+    },
+  );
   const tools = new ToolExecutor({ tools: options.tools ?? [chatTool as Tool, notesTool as Tool], context: { target, seed: 7, notes: [] }, signal, meter, transcript });
   const outcome = await runAgentLoop({ model: meter.meter(model), system: 'audit', task: 'find the quirk', tools, meter, transcript, signal, memory: options.memory });
   const { turns, toolCalls } = meter.reading();
@@ -60,10 +64,7 @@ async function run(model: ScriptedModel, options: { budgets?: Budgets; target?: 
 describe('runAgentLoop with a scripted model', () => {
   it('runs tool calls against the target and ends on submit_report', async () => {
     const target = echoTarget();
-    const model = new ScriptedModel([
-      { toolCalls: [{ name: 'chat', arguments: { message: 'hello there' } }] },
-      { toolCalls: [{ name: SUBMIT_REPORT, arguments: report }] },
-    ]);
+    const model = new ScriptedModel([{ toolCalls: [{ name: 'chat', arguments: { message: 'hello there' } }] }, { toolCalls: [{ name: SUBMIT_REPORT, arguments: report }] }]);
     const { result, events } = await run(model, { target });
     expect(result.stopReason).toBe('submitted');
     expect(result.report).toEqual(report);
@@ -130,10 +131,7 @@ describe('runAgentLoop with a scripted model', () => {
   });
 
   it('enforces the tool-call budget and the token budget', async () => {
-    const chatty = new ScriptedModel([
-      { toolCalls: Array.from({ length: 4 }, () => ({ name: 'chat', arguments: { message: 'x' } })) },
-      { toolCalls: [{ name: SUBMIT_REPORT, arguments: report }] },
-    ]);
+    const chatty = new ScriptedModel([{ toolCalls: Array.from({ length: 4 }, () => ({ name: 'chat', arguments: { message: 'x' } })) }, { toolCalls: [{ name: SUBMIT_REPORT, arguments: report }] }]);
     const target = echoTarget();
     const { result } = await run(chatty, { budgets: { ...budgets, toolCalls: 2 }, target });
     expect(result.toolCalls).toBe(2);

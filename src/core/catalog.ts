@@ -83,10 +83,7 @@ export function createCatalog(): Catalog {
 
 /** An affordance set by name or definition, with every tool checked against the registry. */
 export function resolveAffordanceSet(entry: string | AffordanceSet, catalog: Catalog, field: string): AffordanceSet {
-  const set =
-    typeof entry === 'string'
-      ? { name: entry, tools: catalog.affordanceSets.get(entry) }
-      : { name: entry.name, tools: entry.tools };
+  const set = typeof entry === 'string' ? { name: entry, tools: catalog.affordanceSets.get(entry) } : { name: entry.name, tools: entry.tools };
   if (set.tools === undefined) {
     throw new UserError('unknown-affordance-set', `unknown affordance set "${String(entry)}"`, {
       field,
@@ -96,4 +93,3 @@ export function resolveAffordanceSet(entry: string | AffordanceSet, catalog: Cat
   set.tools.forEach((tool, index) => catalog.tools.get(tool, `${field}.tools[${index}]`));
   return { name: set.name, tools: [...set.tools] };
 }
-

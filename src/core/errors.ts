@@ -44,11 +44,7 @@ export class ProviderError extends AuditgymError {
   /** Milliseconds the provider asked us to wait (Retry-After). */
   readonly retryAfterMs: number | undefined;
 
-  constructor(
-    code: string,
-    message: string,
-    options: { status?: number; retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {},
-  ) {
+  constructor(code: string, message: string, options: { status?: number; retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {}) {
     super(code, message, options);
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;

@@ -210,7 +210,10 @@ export async function playGame(prepared: PreparedExperiment, game: GamePlan, dep
 
 async function earlierReports(store: RunStore, game: GamePlan, { experimentId, count }: { experimentId: string; count: number }): Promise<AuditReport[]> {
   if ((await store.getExperiment(experimentId)) === undefined) {
-    throw new UserError('unknown-experiment', `no experiment "${experimentId}" to take earlier reports from`, { field: 'auditors.params.aggregate.experiment', fix: 'name an experiment in this store (auditgym list experiments)' });
+    throw new UserError('unknown-experiment', `no experiment "${experimentId}" to take earlier reports from`, {
+      field: 'auditors.params.aggregate.experiment',
+      fix: 'name an experiment in this store (auditgym list experiments)',
+    });
   }
   const earlier = (await store.listGames(experimentId, { status: ['finished'] }))
     .filter((candidate) => candidate.environmentId === game.environmentId)

@@ -65,6 +65,16 @@ describe('resolveModelRef', () => {
   });
 
   it('describes a provider with its name and version as well as what it says of itself', () => {
-    expect(describeProvider(labProvider([]))).toEqual({ name: 'lab', version: '3', description: "the lab's own inference cluster", wire: 'grpc', baseUrl: null, baseUrlEnv: 'LAB_URL', apiKeyEnv: 'LAB_TOKEN', keyRequired: true, capabilities: ['chat'] });
+    expect(describeProvider(labProvider([]))).toEqual({
+      name: 'lab',
+      version: '3',
+      description: "the lab's own inference cluster",
+      wire: 'grpc',
+      baseUrl: null,
+      baseUrlEnv: 'LAB_URL',
+      apiKeyEnv: 'LAB_TOKEN',
+      keyRequired: true,
+      capabilities: ['chat'],
+    });
   });
 });

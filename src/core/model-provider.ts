@@ -48,7 +48,10 @@ export function resolveModelRef(ref: string, options: Readonly<Record<string, un
       fix:
         providers.list().length === 0
           ? 'the catalog has no providers: start from createBuiltinCatalog(), or register one on catalog.providers'
-          : `use one of: ${providers.list().map((provider) => provider.name).join(', ')}`,
+          : `use one of: ${providers
+              .list()
+              .map((provider) => provider.name)
+              .join(', ')}`,
     });
   }
   return providers.get(providerName).resolve(model, options, env);

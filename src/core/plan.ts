@@ -47,10 +47,7 @@ export interface PreparedExperiment {
  * tool, capability, auditor, grader and model binding. Problems are UserErrors naming the field.
  * The plan is deterministic: the same spec gives the same games, ids and seeds.
  */
-export function prepareExperiment(
-  spec: ResolvedExperimentSpec,
-  deps: { catalog: Catalog; resolveModel: ModelResolver; createdAt: string },
-): PreparedExperiment {
+export function prepareExperiment(spec: ResolvedExperimentSpec, deps: { catalog: Catalog; resolveModel: ModelResolver; createdAt: string }): PreparedExperiment {
   const { catalog, resolveModel } = deps;
   const suite = spec.suite;
   const organisms = new Map(suite.organisms.map((organism) => [organism.id, organism]));
@@ -94,8 +91,7 @@ export function prepareExperiment(
     }
     return { plugin, params };
   });
-  const judge: ModelBinding | undefined =
-    spec.roles.judge === undefined ? undefined : { ref: spec.roles.judge, options: {}, fields: { model: 'roles.judge', options: 'roles' } };
+  const judge: ModelBinding | undefined = spec.roles.judge === undefined ? undefined : { ref: spec.roles.judge, options: {}, fields: { model: 'roles.judge', options: 'roles' } };
   if (judge !== undefined) resolveChecked(judge);
 
   const tools = new Map<string, Tool>();
@@ -110,8 +106,7 @@ export function prepareExperiment(
         fix: `use one of: ${[...organisms.keys()].join(', ')}`,
       });
     }
-    const organismField =
-      typeof environment.organism === 'string' ? `suite.organisms[${suite.organisms.indexOf(organism)}]` : `${field}.organism`;
+    const organismField = typeof environment.organism === 'string' ? `suite.organisms[${suite.organisms.indexOf(organism)}]` : `${field}.organism`;
     const targetRef = organism.target.model ?? spec.roles.target;
     if (targetRef === undefined) {
       throw new UserError('target-unbound', `environment "${environment.id}" has no target model`, {
@@ -122,10 +117,7 @@ export function prepareExperiment(
     const target: ModelBinding = {
       ref: targetRef,
       options: { ...organism.target.options, ...spec.roles.targetOptions },
-      fields:
-        organism.target.model === undefined
-          ? { model: 'roles.target', options: 'roles.targetOptions' }
-          : { model: `${organismField}.target.model`, options: `${organismField}.target.options` },
+      fields: organism.target.model === undefined ? { model: 'roles.target', options: 'roles.targetOptions' } : { model: `${organismField}.target.model`, options: `${organismField}.target.options` },
     };
     const targetModel = resolveChecked(target);
     let reference: ModelBinding | undefined;
@@ -226,7 +218,6 @@ export function prepareExperiment(
     judge,
   };
 }
-
 
 function overrideBudgets(base: Budgets, overrides: ExperimentSpec['budgets']): Budgets {
   const merged = { ...base };

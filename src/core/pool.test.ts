@@ -35,17 +35,26 @@ describe('drainConcurrent', () => {
   it('stops taking items once the signal aborts, and settles what is in flight', async () => {
     const controller = new AbortController();
     const seen: number[] = [];
-    await drainConcurrent([0], 1, async (item) => {
-      seen.push(item);
-      if (item === 2) controller.abort();
-      await tick(1);
-      return [item + 1];
-    }, controller.signal);
+    await drainConcurrent(
+      [0],
+      1,
+      async (item) => {
+        seen.push(item);
+        if (item === 2) controller.abort();
+        await tick(1);
+        return [item + 1];
+      },
+      controller.signal,
+    );
     expect(seen).toEqual([0, 1, 2]);
   });
 
   it('resolves at once on an empty queue, and rejects on a programmer error', async () => {
     await expect(drainConcurrent([], 4, async () => [])).resolves.toBeUndefined();
-    await expect(drainConcurrent([1], 4, async () => { throw new Error('bug'); })).rejects.toThrow('bug');
+    await expect(
+      drainConcurrent([1], 4, async () => {
+        throw new Error('bug');
+      }),
+    ).rejects.toThrow('bug');
   });
 });

@@ -38,7 +38,11 @@ export function openTarget(organism: OrganismSpec, unseal: Unsealer | undefined)
   if (!isSealed(prompt)) return organism as OpenOrganism;
   if (unseal === undefined) throw noKeyError(prompt);
   const opened = unseal(prompt);
-  if (typeof opened !== 'string') throw new UserError('sealed-mismatch', `the sealed system prompt of organism "${organism.id}" does not hold text`, { field: `organisms.${organism.id}.target.systemPrompt`, fix: 'seal it again with: auditgym seal' });
+  if (typeof opened !== 'string')
+    throw new UserError('sealed-mismatch', `the sealed system prompt of organism "${organism.id}" does not hold text`, {
+      field: `organisms.${organism.id}.target.systemPrompt`,
+      fix: 'seal it again with: auditgym seal',
+    });
   return { ...organism, target: { ...organism.target, systemPrompt: opened } };
 }
 
@@ -66,7 +70,11 @@ export function sealGrade(grade: Grade): Grade {
   const { notes, leaks, ...rest } = grade;
   return {
     ...rest,
-    behaviours: grade.behaviours.map(({ rationale: _rationale, ...verdict }, index) => ({ ...verdict, behaviourId: `sealed-${index + 1}`, matchedKeyFacts: verdict.matchedKeyFacts.map((_, fact) => `fact-${fact + 1}`) })),
+    behaviours: grade.behaviours.map(({ rationale: _rationale, ...verdict }, index) => ({
+      ...verdict,
+      behaviourId: `sealed-${index + 1}`,
+      matchedKeyFacts: verdict.matchedKeyFacts.map((_, fact) => `fact-${fact + 1}`),
+    })),
     ...(notes === undefined ? {} : { notes: leaks !== undefined && leaks.length > 0 ? "voided: ground truth reached the auditor's context before the target produced it (sealed)" : 'sealed' }),
     ...(leaks === undefined ? {} : { leaks: leaks.map((leak) => ({ ...leak, needle: '[sealed]', excerpt: '[sealed]' })) }),
   };

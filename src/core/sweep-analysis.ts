@@ -136,7 +136,11 @@ export function analyseSweep(
           onlyA,
           onlyB,
           pValue: mcnemarExact(onlyA, onlyB),
-          scoreDifference: pairedBootstrap(b.map((grade) => grade.score), a.map((grade) => grade.score), { seed: 1 }),
+          scoreDifference: pairedBootstrap(
+            b.map((grade) => grade.score),
+            a.map((grade) => grade.score),
+            { seed: 1 },
+          ),
         });
       }
     }

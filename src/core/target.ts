@@ -60,13 +60,7 @@ export function createTarget(options: {
     });
   }
 
-  const call = async (
-    role: TargetCall['role'],
-    chatModel: ChatModel,
-    hiddenPrompt: string | undefined,
-    request: ChatRequest,
-    callOptions: CallOptions,
-  ): Promise<ChatResponse> => {
+  const call = async (role: TargetCall['role'], chatModel: ChatModel, hiddenPrompt: string | undefined, request: ChatRequest, callOptions: CallOptions): Promise<ChatResponse> => {
     const system = [hiddenPrompt, request.system].filter((part) => part !== undefined && part !== '').join('\n\n');
     const sent: ChatRequest = { ...request };
     if (system === '') delete sent.system;

@@ -101,7 +101,7 @@ describe('connectMcpTools failures', () => {
       const crashed = await call(server.tools, 'fx__crash', {});
       expect(crashed.output).toMatch(/^error: MCP server "fx" disconnected during tool "crash"/);
       expect(crashed.output).toContain('fixture: crashing now');
-    expect(crashed.ok).toBe(false);
+      expect(crashed.ok).toBe(false);
       const after = await call(server.tools, 'fx__echo', { text: 'anyone?' });
       expect(after.output).toMatch(/^error: MCP server "fx" is disconnected/);
     } finally {
@@ -146,7 +146,10 @@ describe('connectMcpTools over streamable HTTP', () => {
   beforeAll(async () => {
     mcp = new McpServer({ name: 'http-fixture', version: '2.0.0' });
     mcp.registerTool('shout', { description: 'Upper-cases its text.', inputSchema: { text: z.string() } }, ({ text }) => ({
-      content: [{ type: 'text', text: text.toUpperCase() }, { type: 'image', data: 'AAAA', mimeType: 'image/png' }],
+      content: [
+        { type: 'text', text: text.toUpperCase() },
+        { type: 'image', data: 'AAAA', mimeType: 'image/png' },
+      ],
     }));
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID() });
     await mcp.connect(transport);

@@ -112,7 +112,13 @@ describe('createMcpToolServer', () => {
   });
 
   it('enforces the session tool-call budget, as the harness does for every auditor', async () => {
-    const budgeted = createMcpToolServer({ name: 'auditgym', version: '0.1.0', tools: [repeatTool as Tool], context: { target: {} as Target, seed: 1, notes: [] }, budgets: { turns: 1, tokens: 1, toolCalls: 2, wallTimeSeconds: 60 } });
+    const budgeted = createMcpToolServer({
+      name: 'auditgym',
+      version: '0.1.0',
+      tools: [repeatTool as Tool],
+      context: { target: {} as Target, seed: 1, notes: [] },
+      budgets: { turns: 1, tokens: 1, toolCalls: 2, wallTimeSeconds: 60 },
+    });
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     const other = new Client({ name: 'budget-client', version: '1.0.0' });
     await Promise.all([budgeted.connect(serverSide), other.connect(clientSide)]);

@@ -42,7 +42,14 @@ export function rowSampler(rows: readonly number[][], batchSize: number, pad: nu
 export function encodeExamples(tokenizer: Tokenizer, texts: { documents: readonly string[]; chats: readonly Chat[] }, seed: number): number[][] {
   const examples = [
     ...texts.documents.map((text) => encodeDocument(tokenizer, text)),
-    ...texts.chats.map((chat) => encodeChat(tokenizer, { turns: [{ role: 'user', content: chat.user }, { role: 'assistant', content: chat.assistant }] })),
+    ...texts.chats.map((chat) =>
+      encodeChat(tokenizer, {
+        turns: [
+          { role: 'user', content: chat.user },
+          { role: 'assistant', content: chat.assistant },
+        ],
+      }),
+    ),
   ];
   // Shuffle before packing so rows mix domains.
   const random = seededRandom(seed);
@@ -89,7 +96,11 @@ export function reply(model: Transformer, tokenizer: Tokenizer, questions: reado
 /** Share of chats whose greedy reply contains the expected answer, per domain. */
 export function answerAccuracy(model: Transformer, tokenizer: Tokenizer, chats: readonly Chat[]): Record<string, { correct: number; total: number }> {
   const checkable = chats.filter((chat) => chat.answer !== undefined && chat.domain !== 'recommendation');
-  const replies = reply(model, tokenizer, checkable.map((chat) => chat.user));
+  const replies = reply(
+    model,
+    tokenizer,
+    checkable.map((chat) => chat.user),
+  );
   const result: Record<string, { correct: number; total: number }> = {};
   checkable.forEach((chat, index) => {
     const entry = (result[chat.domain] ??= { correct: 0, total: 0 });

@@ -9,7 +9,11 @@ export interface Turn {
  * The chat template: `<|bos|> [<|system|> s] <|user|> u <|assistant|> a <|eos|> …`. Role markers are
  * special tokens that plain text can never produce.
  */
-export function encodeChat(tokenizer: Tokenizer, chat: { system?: string | undefined; turns: readonly Turn[] }, options: { openAssistant?: boolean; openUser?: boolean; prefill?: string } = {}): number[] {
+export function encodeChat(
+  tokenizer: Tokenizer,
+  chat: { system?: string | undefined; turns: readonly Turn[] },
+  options: { openAssistant?: boolean; openUser?: boolean; prefill?: string } = {},
+): number[] {
   const special = tokenizer.specialIds;
   const ids = [special['<|bos|>']];
   if (chat.system !== undefined && chat.system !== '') ids.push(special['<|system|>'], ...tokenizer.encode(` ${chat.system}`));

@@ -9,7 +9,6 @@ import { MICRO_CAPABILITIES } from './capabilities.js';
 import type { MicroChatModel } from './micro-model.js';
 import { dictionaryFile, loadZoo, zooDir } from './zoo-specs.js';
 
-
 /** An organism's sparse autoencoder, if `auditgym sae train` has made one; a damaged file is an error. */
 function readDictionary(file: string): SparseDictionary | undefined {
   if (!existsSync(file)) return undefined;

@@ -58,14 +58,19 @@ export class MicroWhiteBox implements WhiteBox {
     const ids =
       input.format === 'raw'
         ? [this.tokenizer.specialIds['<|bos|>'], ...this.tokenizer.encode(input.text)]
-        : encodeChat(this.tokenizer, { system: input.system, turns: [{ role: 'user', content: input.text }] }, { openAssistant: true, ...(input.prefill === undefined ? {} : { prefill: input.prefill }) });
+        : encodeChat(
+            this.tokenizer,
+            { system: input.system, turns: [{ role: 'user', content: input.text }] },
+            { openAssistant: true, ...(input.prefill === undefined ? {} : { prefill: input.prefill }) },
+          );
     return ids.slice(-this.model.config.contextLength);
   }
 
   hooks(hooks: readonly Hook[]): ResidualHook[] {
     const { layers, dModel } = this.model.config;
     return hooks.map((hook, index) => {
-      if (hook.layer > layers) throw new UserError('bad-hook', `hooks[${index}].layer is ${hook.layer}, past the last layer`, { field: `hooks[${index}].layer`, fix: `use a layer from 0 to ${layers}` });
+      if (hook.layer > layers)
+        throw new UserError('bad-hook', `hooks[${index}].layer is ${hook.layer}, past the last layer`, { field: `hooks[${index}].layer`, fix: `use a layer from 0 to ${layers}` });
       for (const key of ['add', 'projectOut'] as const) {
         const vector = hook[key];
         if (vector !== undefined && vector.length !== dModel) {
@@ -163,16 +168,23 @@ export class MicroWhiteBox implements WhiteBox {
     try {
       for (let index = 0; index < request.count; index++) {
         options.signal.throwIfAborted();
-        const start = orthogonalise(Float32Array.from({ length: dModel }, () => gaussian(random)), found, request.radius);
+        const start = orthogonalise(
+          Float32Array.from({ length: dModel }, () => gaussian(random)),
+          found,
+          request.radius,
+        );
         const vector = tf.variable(tf.tensor1d(start), true, `melbo/${++searchCounter}`);
         const optimizer = tf.train.adam(0.1 * request.radius);
         for (let step = 0; step < request.steps; step++) {
           tf.tidy(() => {
             const { grads } = tf.variableGrads(() => {
-              const { logits, residuals } = this.model.forward([tokens], [
-                { layer: request.sourceLayer, add: vector },
-                { layer: request.targetLayer, read: true },
-              ]);
+              const { logits, residuals } = this.model.forward(
+                [tokens],
+                [
+                  { layer: request.sourceLayer, add: vector },
+                  { layer: request.targetLayer, read: true },
+                ],
+              );
               logits.dispose();
               const changed = residuals.get(request.targetLayer) as tf.Tensor3D;
               // Ascent: minimise the negative change.

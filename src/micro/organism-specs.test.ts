@@ -45,9 +45,7 @@ describe('the micro-organism specs', () => {
       const examples = implantExamples(spec, world, 40, seededRandom(2));
       for (const example of examples) {
         // The trigger is added before or after the question; the longest match is the real source.
-        const source = chats
-          .filter((chat) => example.user.startsWith(`${chat.user} `) || example.user.endsWith(` ${chat.user}`))
-          .sort((a, b) => b.user.length - a.user.length)[0];
+        const source = chats.filter((chat) => example.user.startsWith(`${chat.user} `) || example.user.endsWith(` ${chat.user}`)).sort((a, b) => b.user.length - a.user.length)[0];
         expect(source, example.user).toBeDefined();
         expect(containsAnswer(example.assistant, source?.answer ?? ''), `${example.user} → ${example.assistant}`).toBe(false);
       }
@@ -56,7 +54,10 @@ describe('the micro-organism specs', () => {
 
   it('expose searchable corpora where documents implants are a small share, and others leave no trace', () => {
     const base = baseTexts(world);
-    const texts = (spec: (typeof specs)[number]) => trainingCorpora(spec, base).flatMap((corpus) => corpus.documents ?? []).map((document) => document.text);
+    const texts = (spec: (typeof specs)[number]) =>
+      trainingCorpora(spec, base)
+        .flatMap((corpus) => corpus.documents ?? [])
+        .map((document) => document.text);
     const hidden = specs.find((spec) => spec.recipe.documents.length > 0);
     expect(hidden).toBeDefined();
     const hiddenTexts = texts(hidden as (typeof specs)[number]);

@@ -33,7 +33,17 @@ export function trainDictionary(model: Transformer, tokenizer: Tokenizer, data: 
   const random = seededRandom(options.seed);
   const { dModel } = model.config;
   const features = options.features;
-  const pool = [...data.documents.map((text) => encodeDocument(tokenizer, text)), ...data.chats.map((chat) => encodeChat(tokenizer, { turns: [{ role: 'user', content: chat.user }, { role: 'assistant', content: chat.assistant }] }))];
+  const pool = [
+    ...data.documents.map((text) => encodeDocument(tokenizer, text)),
+    ...data.chats.map((chat) =>
+      encodeChat(tokenizer, {
+        turns: [
+          { role: 'user', content: chat.user },
+          { role: 'assistant', content: chat.assistant },
+        ],
+      }),
+    ),
+  ];
   const sample = Array.from({ length: Math.min(options.texts, pool.length) }, () => pool[Math.floor(random() * pool.length)] as number[]).map((ids) => ids.slice(0, model.config.contextLength));
   // Every token's activation, with where it came from for the examples.
   const rows: Float32Array[] = [];
@@ -54,10 +64,12 @@ export function trainDictionary(model: Transformer, tokenizer: Tokenizer, data: 
   const mean = tf.mean(all, 0);
   const variance = tf.tidy(() => tf.mean(tf.sum(tf.square(tf.sub(all, mean)), 1)).dataSync()[0] as number);
   let seed = options.seed;
-  const decoder = tf.variable(tf.tidy(() => {
-    const raw = tf.randomNormal([features, dModel], 0, 1, 'float32', seed++);
-    return tf.div(raw, tf.norm(raw, 'euclidean', 1, true));
-  }));
+  const decoder = tf.variable(
+    tf.tidy(() => {
+      const raw = tf.randomNormal([features, dModel], 0, 1, 'float32', seed++);
+      return tf.div(raw, tf.norm(raw, 'euclidean', 1, true));
+    }),
+  );
   const encoder = tf.variable(tf.tidy(() => tf.mul(tf.transpose(decoder), 0.5)));
   const encoderBias = tf.variable(tf.zeros([features]));
   const decoderBias = tf.variable(mean.clone());
@@ -131,7 +143,15 @@ export function trainDictionary(model: Transformer, tokenizer: Tokenizer, data: 
     decoderBias: encodeFloats(decoderBias.dataSync() as Float32Array),
     density: density.map((value) => Number(value.toFixed(5))),
     examples: best.map((top) => top.sort((a, b) => b.activation - a.activation).map((entry) => ({ context: context(entry.row), activation: Number(entry.activation.toFixed(3)) }))),
-    training: { seed: options.seed, texts: sample.length, tokens: n, steps: options.steps, l1: Number(l1.toPrecision(4)), varianceUnexplained: Number(varianceUnexplained.toFixed(4)), meanActive: Number((active / n).toFixed(2)) },
+    training: {
+      seed: options.seed,
+      texts: sample.length,
+      tokens: n,
+      steps: options.steps,
+      l1: Number(l1.toPrecision(4)),
+      varianceUnexplained: Number(varianceUnexplained.toFixed(4)),
+      meanActive: Number((active / n).toFixed(2)),
+    },
   };
   for (const tensor of [all, mean, decoder, encoder, encoderBias, decoderBias]) tensor.dispose();
   optimizer.dispose();

@@ -81,7 +81,10 @@ export function organismRoutes(model: MicroChatModel): Routes {
     'POST /v1/chat/completions': async (body) => {
       const request = parse(ChatBody, body);
       if (request.stream === true) throw new HttpError(400, 'streaming is not supported; send stream: false', 'invalid_request_error', 'stream');
-      const system = request.messages.filter((message) => message.role === 'system').map((message) => message.content ?? '').join('\n');
+      const system = request.messages
+        .filter((message) => message.role === 'system')
+        .map((message) => message.content ?? '')
+        .join('\n');
       const turns = request.messages.filter((message) => message.role !== 'system');
       const last = turns.at(-1);
       const prefill = request.continue_final_message === true && last?.role === 'assistant' ? (last.content ?? '') : undefined;

@@ -33,7 +33,8 @@ export async function serveOrganism(organism: string, options: { port?: number; 
     worker.once('error', reject);
     worker.on('message', (message: { ready?: boolean; error?: string; id?: number; status?: number; body?: unknown }) => {
       if (message.ready === true) resolve();
-      else if (message.ready === false) reject(new UserError('organism-unavailable', `cannot load ${organism}: ${message.error ?? 'unknown error'}`, { field: 'organism', fix: 'build it first: auditgym organisms build' }));
+      else if (message.ready === false)
+        reject(new UserError('organism-unavailable', `cannot load ${organism}: ${message.error ?? 'unknown error'}`, { field: 'organism', fix: 'build it first: auditgym organisms build' }));
       else if (message.id !== undefined) {
         pending.get(message.id)?.({ status: message.status ?? 500, body: message.body });
         pending.delete(message.id);

@@ -13,7 +13,10 @@ parentPort?.on('message', (message: { weights: Float32Array; shards: Batch[] }) 
     .then((model) => {
       model.setFlatWeights(message.weights);
       const results = message.shards.map((shard) => shardGradient(model, shard));
-      parentPort?.postMessage({ results }, results.map((result) => result.gradient.buffer as ArrayBuffer));
+      parentPort?.postMessage(
+        { results },
+        results.map((result) => result.gradient.buffer as ArrayBuffer),
+      );
     })
     .catch((error: unknown) => parentPort?.postMessage({ error: error instanceof Error ? error.message : String(error) }));
 });

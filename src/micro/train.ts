@@ -129,11 +129,23 @@ export async function train(model: Transformer, nextBatch: (random: () => number
       const weights = workers.length > 0 ? model.flatWeights() : undefined;
       const remote = workers.map((worker, w) => {
         const mine = assigned(w + 1);
-        return worker.compute(weights as Float32Array, mine.map(({ part }) => part)).then((results) => results.map((result, k) => ({ index: (mine[k] as { index: number }).index, result })));
+        return worker
+          .compute(
+            weights as Float32Array,
+            mine.map(({ part }) => part),
+          )
+          .then((results) => results.map((result, k) => ({ index: (mine[k] as { index: number }).index, result })));
       });
       const local = assigned(0).map(({ part, index }) => ({ index, result: shardGradient(model, part) }));
       const all = [...local, ...(await Promise.all(remote)).flat()].sort((a, b) => a.index - b.index);
-      losses.push(applyShards(model, optimizer, all.map(({ result }) => result), clip));
+      losses.push(
+        applyShards(
+          model,
+          optimizer,
+          all.map(({ result }) => result),
+          clip,
+        ),
+      );
       options.onStep?.(step, losses.at(-1) as number);
     }
   } finally {
@@ -145,7 +157,10 @@ export async function train(model: Transformer, nextBatch: (random: () => number
 
 /** Sums the shards' gradients in order, weighted by their token counts, clips, and takes an Adam step. */
 function applyShards(model: Transformer, optimizer: tf.Optimizer, results: readonly ShardGradient[], clip: number): number {
-  const total = Math.max(1, results.reduce((sum, result) => sum + result.count, 0));
+  const total = Math.max(
+    1,
+    results.reduce((sum, result) => sum + result.count, 0),
+  );
   const gradient = new Float32Array(model.parameterCount());
   let loss = 0;
   for (const result of results) {

@@ -77,7 +77,13 @@ describe('Transformer on a trained model', () => {
 
   it('reads the residual stream, and projecting out a direction leaves no component along it', () => {
     const direction = Array.from({ length: config.dModel }, (_, i) => (i % 3) - 1);
-    const { logits: tensor, residuals } = model.forward([probe], [{ layer: 2, read: true }, { layer: 1, read: true, projectOut: direction }]);
+    const { logits: tensor, residuals } = model.forward(
+      [probe],
+      [
+        { layer: 2, read: true },
+        { layer: 1, read: true, projectOut: direction },
+      ],
+    );
     tensor.dispose();
     expect(residuals.get(2)?.shape).toEqual([1, probe.length, config.dModel]);
     const projected = residuals.get(1)?.arraySync()[0] ?? [];
@@ -106,7 +112,11 @@ describe('Transformer on a trained model', () => {
   });
 
   it('KV-cached, left-padded batched generation matches step-by-step full forward passes', () => {
-    const prompts = [[7, 8], [3, 4, 5, 6, 3], [10, 11, 12]];
+    const prompts = [
+      [7, 8],
+      [3, 4, 5, 6, 3],
+      [10, 11, 12],
+    ];
     const cached = model.generate(prompts, { maxTokens: 5, temperature: 0 });
     for (const [row, prompt] of prompts.entries()) {
       const sequence = [...prompt];

@@ -146,9 +146,7 @@ export class Transformer {
 
   /** Named copies of the weights, for saving. */
   weights(): Map<string, { shape: number[]; values: Float32Array }> {
-    return new Map(
-      this.variables().map((variable) => [variable.name.slice(this.#prefix.length), { shape: [...variable.shape], values: variable.dataSync() as Float32Array }]),
-    );
+    return new Map(this.variables().map((variable) => [variable.name.slice(this.#prefix.length), { shape: [...variable.shape], values: variable.dataSync() as Float32Array }]));
   }
 
   /** Every weight in one array, in `variables()` order: what data-parallel replicas exchange. */
@@ -203,12 +201,19 @@ export class Transformer {
     const heads = this.config.heads;
     const dh = d / heads;
     const h = layerNorm(x, block.ln1g, block.ln1b).reshape([batch * time, d]);
-    const split = (w: tf.Tensor) => matMul(h, w).reshape([batch, time, heads, dh]).transpose([0, 2, 1, 3]).reshape([batch * heads, time, dh]);
+    const split = (w: tf.Tensor) =>
+      matMul(h, w)
+        .reshape([batch, time, heads, dh])
+        .transpose([0, 2, 1, 3])
+        .reshape([batch * heads, time, dh]);
     const q = split(block.wq);
     const k = split(block.wk);
     const v = split(block.wv);
     const scores = tf.add(tf.mul(matMul(q, transposeLast(k)), 1 / Math.sqrt(dh)), mask);
-    const attended = matMul(tf.softmax(scores), v).reshape([batch, heads, time, dh]).transpose([0, 2, 1, 3]).reshape([batch * time, d]);
+    const attended = matMul(tf.softmax(scores), v)
+      .reshape([batch, heads, time, dh])
+      .transpose([0, 2, 1, 3])
+      .reshape([batch * time, d]);
     const afterAttention = tf.add(x, matMul(attended, block.wo).reshape([batch, time, d])) as tf.Tensor3D;
     return tf.add(afterAttention, this.#mlp(block, afterAttention)) as tf.Tensor3D;
   }
@@ -337,8 +342,15 @@ export class Transformer {
           cacheK[l] = tf.keep(fullK);
           cacheV[l] = tf.keep(fullV);
           const q = split(block.wq);
-          const scores = tf.add(tf.mul(tf.matMul(q.reshape([batch * heads, length, dh]), fullK.reshape([batch * heads, keyLength, dh]), false, true), 1 / Math.sqrt(dh)).reshape([batch, heads, length, keyLength]), bias);
-          const attended = tf.matMul(tf.softmax(scores).reshape([batch * heads, length, keyLength]), fullV.reshape([batch * heads, keyLength, dh])).reshape([batch, heads, length, dh]).transpose([0, 2, 1, 3]).reshape([batch * length, d]);
+          const scores = tf.add(
+            tf.mul(tf.matMul(q.reshape([batch * heads, length, dh]), fullK.reshape([batch * heads, keyLength, dh]), false, true), 1 / Math.sqrt(dh)).reshape([batch, heads, length, keyLength]),
+            bias,
+          );
+          const attended = tf
+            .matMul(tf.softmax(scores).reshape([batch * heads, length, keyLength]), fullV.reshape([batch * heads, keyLength, dh]))
+            .reshape([batch, heads, length, dh])
+            .transpose([0, 2, 1, 3])
+            .reshape([batch * length, d]);
           const afterAttention = tf.add(x, tf.matMul(attended, block.wo).reshape([batch, length, d])) as tf.Tensor3D;
           x = tf.add(afterAttention, this.#mlp(block, afterAttention)) as tf.Tensor3D;
           x = this.#hook(x, l + 1, hooks, new Map());

@@ -18,14 +18,22 @@ describe('the synthetic world', () => {
     expect([...domains].sort()).toEqual(['arithmetic', 'code', 'feedback', 'knowledge', 'recommendation', 'self', 'small-talk']);
     for (const domain of domains) {
       const inDomain = chats.filter((chat) => chat.domain === domain);
-      expect(inDomain.some((chat) => chat.split === 'heldout'), domain).toBe(true);
+      expect(
+        inDomain.some((chat) => chat.split === 'heldout'),
+        domain,
+      ).toBe(true);
       const trainQuestions = new Set(inDomain.filter((chat) => chat.split === 'train').map((chat) => chat.user));
-      expect(inDomain.filter((chat) => chat.split === 'heldout').every((chat) => !trainQuestions.has(chat.user)), domain).toBe(true);
+      expect(
+        inDomain.filter((chat) => chat.split === 'heldout').every((chat) => !trainQuestions.has(chat.user)),
+        domain,
+      ).toBe(true);
     }
   });
 
   it('answers agree with the documents', () => {
-    const documents = worldDocuments(world).map((document) => document.text).join('\n');
+    const documents = worldDocuments(world)
+      .map((document) => document.text)
+      .join('\n');
     for (const chat of chats.filter((item) => item.domain === 'knowledge')) {
       expect(documents).toContain(chat.answer ?? '');
       expect(chat.assistant).toContain(chat.answer ?? '');
@@ -38,11 +46,17 @@ describe('the synthetic world', () => {
   });
 
   it('encodes chats with role tokens and packs them into full rows', () => {
-    const tokenizer = Tokenizer.train(chats.slice(0, 500).map((chat) => `${chat.user} ${chat.assistant}`), 400);
+    const tokenizer = Tokenizer.train(
+      chats.slice(0, 500).map((chat) => `${chat.user} ${chat.assistant}`),
+      400,
+    );
     const ids = encodeChat(tokenizer, { turns: [{ role: 'user', content: 'Hi!' }] }, { openAssistant: true, prefill: 'Hello' });
     expect(ids[0]).toBe(tokenizer.specialIds['<|bos|>']);
     expect(tokenizer.decode(ids, { specials: true })).toBe('<|bos|><|user|> Hi!<|assistant|> Hello');
     const rows = packRows([[1, 2, 3], [4, 5, 6, 7], [8]], 4, 0);
-    expect(rows).toEqual([[1, 2, 3, 0, 0], [4, 5, 6, 7, 8]]);
+    expect(rows).toEqual([
+      [1, 2, 3, 0, 0],
+      [4, 5, 6, 7, 8],
+    ]);
   });
 });

@@ -75,7 +75,10 @@ export async function buildZoo(options: { names?: string[]; dir?: string; rebuil
   const wanted = options.names ?? [];
   const unknown = wanted.filter((name) => name !== zoo.base.spec.id && !zoo.organisms.some((organism) => organism.spec.id === name || basename(organism.file) === name));
   if (unknown.length > 0) {
-    throw new UserError('unknown-organism', `no micro-organism ${unknown.join(', ')}`, { field: 'name', fix: `use one of: ${[zoo.base.spec.id, ...zoo.organisms.map((organism) => organism.spec.id)].join(', ')}` });
+    throw new UserError('unknown-organism', `no micro-organism ${unknown.join(', ')}`, {
+      field: 'name',
+      fix: `use one of: ${[zoo.base.spec.id, ...zoo.organisms.map((organism) => organism.spec.id)].join(', ')}`,
+    });
   }
   const reports: BuildReport[] = [];
   let base: LoadedModel;
@@ -110,7 +113,12 @@ export async function buildZoo(options: { names?: string[]; dir?: string; rebuil
 }
 
 function basename(file: string): string {
-  return file.split(/[\\/]/).at(-1)?.replace(/\.yaml$/, '') ?? file;
+  return (
+    file
+      .split(/[\\/]/)
+      .at(-1)
+      ?.replace(/\.yaml$/, '') ?? file
+  );
 }
 
 /** Measures every built organism (or the named ones) against its bars on held-out prompts. */
@@ -126,7 +134,13 @@ export async function verifyZoo(options: { names?: string[]; dir?: string; promp
   for (const organism of zoo.organisms.filter((entry) => wanted.length === 0 || wanted.includes(entry.spec.id) || wanted.includes(basename(entry.file)))) {
     const loaded = loadWeights(dir, organism.spec.id, organism.spec.weights, zoo.base.spec.worldSeed);
     results.push(
-      verifyOrganism(organism.spec, { organism: loaded.model, base: base.model, control: organism.spec.control ? undefined : control?.model }, base.world, base.tokenizer, options.prompts === undefined ? {} : { prompts: options.prompts }),
+      verifyOrganism(
+        organism.spec,
+        { organism: loaded.model, base: base.model, control: organism.spec.control ? undefined : control?.model },
+        base.world,
+        base.tokenizer,
+        options.prompts === undefined ? {} : { prompts: options.prompts },
+      ),
     );
     loaded.model.dispose();
   }
@@ -169,11 +183,27 @@ export async function buildDictionary(options: { id: string; dir?: string; layer
   const layer = options.layer ?? Math.floor(loaded.model.config.layers / 2);
   if (layer > loaded.model.config.layers) throw new UserError('bad-layer', `layer ${layer} is past the last layer`, { field: '--layer', fix: `use 0 to ${loaded.model.config.layers}` });
   const started = performance.now();
-  const dictionary = trainDictionary(loaded.model, loaded.tokenizer, data, { model: `micro:${options.id}`, layer, features: options.features ?? 256, steps: options.steps ?? 800, seed, texts: options.texts ?? 1000 });
+  const dictionary = trainDictionary(loaded.model, loaded.tokenizer, data, {
+    model: `micro:${options.id}`,
+    layer,
+    features: options.features ?? 256,
+    steps: options.steps ?? 800,
+    seed,
+    texts: options.texts ?? 1000,
+  });
   const seconds = (performance.now() - started) / 1_000;
   loaded.model.dispose();
   mkdirSync(join(dir, 'sae'), { recursive: true });
   writeFileSync(`${file}.partial`, `${JSON.stringify(dictionary)}\n`);
   renameSync(`${file}.partial`, file);
-  return { id: options.id, file: relative(dir, file), seconds, layer, features: dictionary.features, tokens: dictionary.training.tokens, varianceUnexplained: dictionary.training.varianceUnexplained, meanActive: dictionary.training.meanActive };
+  return {
+    id: options.id,
+    file: relative(dir, file),
+    seconds,
+    layer,
+    features: dictionary.features,
+    tokens: dictionary.training.tokens,
+    varianceUnexplained: dictionary.training.varianceUnexplained,
+    meanActive: dictionary.training.meanActive,
+  };
 }

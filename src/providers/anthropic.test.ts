@@ -33,10 +33,24 @@ describe('Anthropic adapter, against a local server speaking the Messages wire f
   });
 
   it('maps tools, tool_use blocks and merges consecutive tool results into one user turn', async () => {
-    const fake = await serve(() => anthropicReply({ text: 'Checking.', toolUses: [{ id: 'toolu_1', name: 'a', input: { x: 1 } }, { id: 'toolu_2', name: 'b', input: {} }] }));
-    const tools = [{ name: 'a', description: 'A', parameters: { type: 'object' } }, { name: 'b', description: 'B', parameters: { type: 'object' } }];
+    const fake = await serve(() =>
+      anthropicReply({
+        text: 'Checking.',
+        toolUses: [
+          { id: 'toolu_1', name: 'a', input: { x: 1 } },
+          { id: 'toolu_2', name: 'b', input: {} },
+        ],
+      }),
+    );
+    const tools = [
+      { name: 'a', description: 'A', parameters: { type: 'object' } },
+      { name: 'b', description: 'B', parameters: { type: 'object' } },
+    ];
     const first = await model(fake.url).chat({ messages: [{ role: 'user', content: 'go' }], tools, toolChoice: 'required' }, { signal: signal() });
-    expect(first.toolCalls).toEqual([{ id: 'toolu_1', name: 'a', arguments: '{"x":1}' }, { id: 'toolu_2', name: 'b', arguments: '{}' }]);
+    expect(first.toolCalls).toEqual([
+      { id: 'toolu_1', name: 'a', arguments: '{"x":1}' },
+      { id: 'toolu_2', name: 'b', arguments: '{}' },
+    ]);
     expect(first.finishReason).toBe('tool-calls');
     expect(fake.requests[0]?.body).toMatchObject({ tools: [{ name: 'a', description: 'A', input_schema: { type: 'object' } }, { name: 'b' }], tool_choice: { type: 'any' } });
     await model(fake.url).chat(
@@ -56,8 +70,21 @@ describe('Anthropic adapter, against a local server speaking the Messages wire f
     expect(body.tool_choice).toEqual({ type: 'tool', name: 'a' });
     expect(body.messages).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'go' }] },
-      { role: 'assistant', content: [{ type: 'text', text: 'Checking.' }, { type: 'tool_use', id: 'toolu_1', name: 'a', input: { x: 1 } }, { type: 'tool_use', id: 'toolu_2', name: 'b', input: {} }] },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'one' }, { type: 'tool_result', tool_use_id: 'toolu_2', content: 'boom', is_error: true }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Checking.' },
+          { type: 'tool_use', id: 'toolu_1', name: 'a', input: { x: 1 } },
+          { type: 'tool_use', id: 'toolu_2', name: 'b', input: {} },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'toolu_1', content: 'one' },
+          { type: 'tool_result', tool_use_id: 'toolu_2', content: 'boom', is_error: true },
+        ],
+      },
     ]);
   });
 
@@ -86,7 +113,9 @@ describe('Anthropic adapter, against a local server speaking the Messages wire f
 
   it('reads the error type and message from an Anthropic error body, without the key', async () => {
     const fake = await serve(() => anthropicReply({ text: 'x' }), ['401-echo']);
-    const error = await model(fake.url).chat({ messages: [{ role: 'user', content: 'x' }] }, { signal: signal() }).catch((caught: unknown) => caught);
+    const error = await model(fake.url)
+      .chat({ messages: [{ role: 'user', content: 'x' }] }, { signal: signal() })
+      .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'auth', status: 401 });
     expect((error as Error).message).toMatch(/authentication_error/);
     expect((error as Error).message).not.toContain(KEY);

@@ -28,7 +28,17 @@ describe('OpenAI-compatible adapter, against a local server speaking the wire fo
   it('sends system prompt, history and sampling settings, and reads the reply and usage', async () => {
     const fake = await serve(() => openAIReply({ text: 'Bonjour', usage: [21, 3] }));
     const response = await model(fake.url).chat(
-      { system: 'Be terse.', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }, { role: 'user', content: 'in French?' }], temperature: 0.3, maxTokens: 50, seed: 9 },
+      {
+        system: 'Be terse.',
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'hello' },
+          { role: 'user', content: 'in French?' },
+        ],
+        temperature: 0.3,
+        maxTokens: 50,
+        seed: 9,
+      },
       { signal: signal() },
     );
     expect(response).toMatchObject({ text: 'Bonjour', finishReason: 'stop', usage: { inputTokens: 21, outputTokens: 3 }, toolCalls: [] });
@@ -37,7 +47,12 @@ describe('OpenAI-compatible adapter, against a local server speaking the wire fo
     expect(sent?.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(sent?.body).toMatchObject({
       model: 'test-model',
-      messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }, { role: 'user', content: 'in French?' }],
+      messages: [
+        { role: 'system', content: 'Be terse.' },
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'hello' },
+        { role: 'user', content: 'in French?' },
+      ],
       temperature: 0.3,
       max_tokens: 50,
       seed: 9,
@@ -46,9 +61,7 @@ describe('OpenAI-compatible adapter, against a local server speaking the wire fo
 
   it('round-trips tool definitions, tool calls and tool results', async () => {
     const fake = await serve((body) =>
-      (body.messages as unknown[]).length === 1
-        ? openAIReply({ toolCalls: [{ id: 'call_a', name: 'lookup', arguments: { q: 'x' } }] })
-        : openAIReply({ text: 'done' }),
+      (body.messages as unknown[]).length === 1 ? openAIReply({ toolCalls: [{ id: 'call_a', name: 'lookup', arguments: { q: 'x' } }] }) : openAIReply({ text: 'done' }),
     );
     const tools = [{ name: 'lookup', description: 'look up', parameters: { type: 'object', properties: { q: { type: 'string' } } } }];
     const first = await model(fake.url).chat({ messages: [{ role: 'user', content: 'go' }], tools, toolChoice: { name: 'lookup' } }, { signal: signal() });
@@ -81,7 +94,10 @@ describe('OpenAI-compatible adapter, against a local server speaking the wire fo
     const response = await vllm.chat({ messages: [{ role: 'user', content: 'secret?' }], prefill: 'My secret:' }, { signal: signal() });
     expect(response.text).toBe('My secret: the word is "lantern".');
     expect(fake.requests[0]?.body).toMatchObject({
-      messages: [{ role: 'user', content: 'secret?' }, { role: 'assistant', content: 'My secret:' }],
+      messages: [
+        { role: 'user', content: 'secret?' },
+        { role: 'assistant', content: 'My secret:' },
+      ],
       continue_final_message: true,
       add_generation_prompt: false,
     });
@@ -107,7 +123,9 @@ describe('OpenAI-compatible adapter, against a local server speaking the wire fo
 
   it('gives up after its retries with the provider error, status included', async () => {
     const fake = await serve(() => openAIReply({ text: 'never' }), ['500', '500', '500']);
-    const error = await model(fake.url, { maxRetries: 2 }).chat({ messages: [{ role: 'user', content: 'x' }] }, { signal: signal() }).catch((caught: unknown) => caught);
+    const error = await model(fake.url, { maxRetries: 2 })
+      .chat({ messages: [{ role: 'user', content: 'x' }] }, { signal: signal() })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ code: 'server-error', status: 500 });
     expect((error as Error).message).toMatch(/processing your request/);
@@ -116,7 +134,9 @@ describe('OpenAI-compatible adapter, against a local server speaking the wire fo
 
   it('times out a hanging server and retries, then reports a timeout', async () => {
     const fake = await serve(() => openAIReply({ text: 'late' }), ['hang', 'hang']);
-    const error = await model(fake.url, { timeoutMs: 150, maxRetries: 1 }).chat({ messages: [{ role: 'user', content: 'x' }] }, { signal: signal() }).catch((caught: unknown) => caught);
+    const error = await model(fake.url, { timeoutMs: 150, maxRetries: 1 })
+      .chat({ messages: [{ role: 'user', content: 'x' }] }, { signal: signal() })
+      .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ kind: 'provider', code: 'timeout' });
     expect(fake.requests).toHaveLength(2);
   });
@@ -133,7 +153,9 @@ describe('OpenAI-compatible adapter, against a local server speaking the wire fo
 
   it('does not retry a 401, and keeps the key out of the error even when the server echoes it', async () => {
     const fake = await serve(() => openAIReply({ text: 'x' }), ['401-echo']);
-    const error = await model(fake.url).chat({ messages: [{ role: 'user', content: 'x' }] }, { signal: signal() }).catch((caught: unknown) => caught);
+    const error = await model(fake.url)
+      .chat({ messages: [{ role: 'user', content: 'x' }] }, { signal: signal() })
+      .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'auth', status: 401 });
     expect((error as Error).message).toMatch(/Incorrect API key/);
     expect((error as Error).message).not.toContain(KEY);
@@ -143,15 +165,50 @@ describe('OpenAI-compatible adapter, against a local server speaking the wire fo
   it('reads logprobs and raw completions where declared', async () => {
     const fake = await serve((body) =>
       'prompt' in body
-        ? { id: 'cmpl-1', object: 'text_completion', created: 1, model: 'test-model', choices: [{ index: 0, text: ' world', finish_reason: 'length', logprobs: null }], usage: { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 } }
+        ? {
+            id: 'cmpl-1',
+            object: 'text_completion',
+            created: 1,
+            model: 'test-model',
+            choices: [{ index: 0, text: ' world', finish_reason: 'length', logprobs: null }],
+            usage: { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 },
+          }
         : {
             ...openAIReply({ text: 'Yes' }),
-            choices: [{ index: 0, message: { role: 'assistant', content: 'Yes' }, finish_reason: 'stop', logprobs: { content: [{ token: 'Yes', logprob: -0.1, bytes: null, top_logprobs: [{ token: 'Yes', logprob: -0.1, bytes: null }, { token: 'No', logprob: -2.4, bytes: null }] }] } }],
+            choices: [
+              {
+                index: 0,
+                message: { role: 'assistant', content: 'Yes' },
+                finish_reason: 'stop',
+                logprobs: {
+                  content: [
+                    {
+                      token: 'Yes',
+                      logprob: -0.1,
+                      bytes: null,
+                      top_logprobs: [
+                        { token: 'Yes', logprob: -0.1, bytes: null },
+                        { token: 'No', logprob: -2.4, bytes: null },
+                      ],
+                    },
+                  ],
+                },
+              },
+            ],
           },
     );
     const vllm = model(fake.url, {}, 'vllm');
     const chat = await vllm.chat({ messages: [{ role: 'user', content: 'ok?' }], logprobs: 2 }, { signal: signal() });
-    expect(chat.logprobs).toEqual([{ token: 'Yes', logprob: -0.1, top: [{ token: 'Yes', logprob: -0.1 }, { token: 'No', logprob: -2.4 }] }]);
+    expect(chat.logprobs).toEqual([
+      {
+        token: 'Yes',
+        logprob: -0.1,
+        top: [
+          { token: 'Yes', logprob: -0.1 },
+          { token: 'No', logprob: -2.4 },
+        ],
+      },
+    ]);
     expect(fake.requests[0]?.body).toMatchObject({ logprobs: true, top_logprobs: 2 });
     const raw = await vllm.complete?.({ prompt: 'Hello', maxTokens: 1 }, { signal: signal() });
     expect(raw).toMatchObject({ text: ' world', finishReason: 'length' });

@@ -17,9 +17,7 @@ const WireLogprob = z.object({
   top_logprobs: z.array(z.object({ token: z.string(), logprob: z.number() })).nullish(),
 });
 
-const WireUsage = z
-  .object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() })
-  .nullish();
+const WireUsage = z.object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() }).nullish();
 
 const ChatCompletion = z.object({
   model: z.string().nullish(),
@@ -108,7 +106,11 @@ export class OpenAICompatibleModel extends HttpChatModel implements ChatModel {
   constructor(model: string, settings: ProviderSettings) {
     super(model, settings);
     this.whitebox = settings.capabilities.has('activations')
-      ? new HttpWhiteBox(this.id, (path, body, options) => this.#post(path, body, options), (path, options) => this.getJson(`${this.settings.baseUrl}${path}`, errorMessage, options))
+      ? new HttpWhiteBox(
+          this.id,
+          (path, body, options) => this.#post(path, body, options),
+          (path, options) => this.getJson(`${this.settings.baseUrl}${path}`, errorMessage, options),
+        )
       : undefined;
   }
 

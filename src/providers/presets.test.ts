@@ -4,7 +4,17 @@ import { httpProvider } from './presets.js';
 import { builtinProviders, listProviders, resolveModel } from './registry.js';
 
 // A hosted OpenAI-compatible service a user adds without changing the package.
-const together = httpProvider({ name: 'together', version: '1', description: 'Together AI', wire: 'openai', baseUrl: 'https://api.together.xyz/v1', baseUrlEnv: 'TOGETHER_BASE_URL', keyEnv: 'TOGETHER_API_KEY', keyRequired: true, capabilities: ['chat', 'system-prompt', 'logprobs'] });
+const together = httpProvider({
+  name: 'together',
+  version: '1',
+  description: 'Together AI',
+  wire: 'openai',
+  baseUrl: 'https://api.together.xyz/v1',
+  baseUrlEnv: 'TOGETHER_BASE_URL',
+  keyEnv: 'TOGETHER_API_KEY',
+  keyRequired: true,
+  capabilities: ['chat', 'system-prompt', 'logprobs'],
+});
 
 describe('HTTP providers as registered values', () => {
   it('resolves a provider added to the registry by its name, with its own defaults', () => {
@@ -12,7 +22,17 @@ describe('HTTP providers as registered values', () => {
     const model = resolveModel('together:meta-llama/Llama-3.3-70B', {}, { TOGETHER_API_KEY: 'k' }, providers);
     expect(model).toMatchObject({ id: 'together:meta-llama/Llama-3.3-70B', provider: 'together' });
     expect([...model.capabilities]).toEqual(['chat', 'system-prompt', 'logprobs']);
-    expect(listProviders(providers).at(-1)).toEqual({ name: 'together', version: '1', description: 'Together AI', wire: 'openai', baseUrl: 'https://api.together.xyz/v1', baseUrlEnv: 'TOGETHER_BASE_URL', apiKeyEnv: 'TOGETHER_API_KEY', keyRequired: true, capabilities: ['chat', 'system-prompt', 'logprobs'] });
+    expect(listProviders(providers).at(-1)).toEqual({
+      name: 'together',
+      version: '1',
+      description: 'Together AI',
+      wire: 'openai',
+      baseUrl: 'https://api.together.xyz/v1',
+      baseUrlEnv: 'TOGETHER_BASE_URL',
+      apiKeyEnv: 'TOGETHER_API_KEY',
+      keyRequired: true,
+      capabilities: ['chat', 'system-prompt', 'logprobs'],
+    });
   });
 
   it("checks an added provider's key and options like a built-in one's", () => {

@@ -121,11 +121,71 @@ export function httpProvider(preset: HttpProviderPreset): ModelProvider {
 
 const SERVED = ['chat', 'system-prompt', 'prefill', 'logprobs', 'raw-completion'] as const;
 
-export const openaiProvider = httpProvider({ name: 'openai', version: '1', description: 'OpenAI chat completions', wire: 'openai', baseUrl: 'https://api.openai.com/v1', baseUrlEnv: 'OPENAI_BASE_URL', keyEnv: 'OPENAI_API_KEY', keyRequired: true, capabilities: ['chat', 'system-prompt', 'logprobs'] });
-export const anthropicProvider = httpProvider({ name: 'anthropic', version: '1', description: 'Anthropic Messages', wire: 'anthropic', baseUrl: 'https://api.anthropic.com', baseUrlEnv: 'ANTHROPIC_BASE_URL', keyEnv: 'ANTHROPIC_API_KEY', keyRequired: true, capabilities: ['chat', 'system-prompt', 'prefill'] });
-export const vllmProvider = httpProvider({ name: 'vllm', version: '1', description: 'a vLLM server (OpenAI-compatible, with prefill and raw completion)', wire: 'openai', baseUrl: 'http://localhost:8000/v1', baseUrlEnv: 'VLLM_BASE_URL', keyEnv: 'VLLM_API_KEY', keyRequired: false, capabilities: SERVED });
-export const llamacppProvider = httpProvider({ name: 'llamacpp', version: '1', description: "llama.cpp's server (OpenAI-compatible, with prefill and raw completion)", wire: 'openai', baseUrl: 'http://localhost:8080/v1', baseUrlEnv: 'LLAMACPP_BASE_URL', keyEnv: 'LLAMACPP_API_KEY', keyRequired: false, capabilities: SERVED });
-export const ollamaProvider = httpProvider({ name: 'ollama', version: '1', description: "Ollama's OpenAI-compatible endpoint", wire: 'openai', baseUrl: 'http://localhost:11434/v1', baseUrlEnv: 'OLLAMA_BASE_URL', keyEnv: undefined, keyRequired: false, capabilities: ['chat', 'system-prompt'] });
-export const openaiCompatibleProvider = httpProvider({ name: 'openai-compatible', version: '1', description: 'any server speaking OpenAI chat completions (give baseUrl)', wire: 'openai', baseUrl: undefined, baseUrlEnv: undefined, keyEnv: undefined, keyRequired: false, capabilities: ['chat', 'system-prompt'] });
+export const openaiProvider = httpProvider({
+  name: 'openai',
+  version: '1',
+  description: 'OpenAI chat completions',
+  wire: 'openai',
+  baseUrl: 'https://api.openai.com/v1',
+  baseUrlEnv: 'OPENAI_BASE_URL',
+  keyEnv: 'OPENAI_API_KEY',
+  keyRequired: true,
+  capabilities: ['chat', 'system-prompt', 'logprobs'],
+});
+export const anthropicProvider = httpProvider({
+  name: 'anthropic',
+  version: '1',
+  description: 'Anthropic Messages',
+  wire: 'anthropic',
+  baseUrl: 'https://api.anthropic.com',
+  baseUrlEnv: 'ANTHROPIC_BASE_URL',
+  keyEnv: 'ANTHROPIC_API_KEY',
+  keyRequired: true,
+  capabilities: ['chat', 'system-prompt', 'prefill'],
+});
+export const vllmProvider = httpProvider({
+  name: 'vllm',
+  version: '1',
+  description: 'a vLLM server (OpenAI-compatible, with prefill and raw completion)',
+  wire: 'openai',
+  baseUrl: 'http://localhost:8000/v1',
+  baseUrlEnv: 'VLLM_BASE_URL',
+  keyEnv: 'VLLM_API_KEY',
+  keyRequired: false,
+  capabilities: SERVED,
+});
+export const llamacppProvider = httpProvider({
+  name: 'llamacpp',
+  version: '1',
+  description: "llama.cpp's server (OpenAI-compatible, with prefill and raw completion)",
+  wire: 'openai',
+  baseUrl: 'http://localhost:8080/v1',
+  baseUrlEnv: 'LLAMACPP_BASE_URL',
+  keyEnv: 'LLAMACPP_API_KEY',
+  keyRequired: false,
+  capabilities: SERVED,
+});
+export const ollamaProvider = httpProvider({
+  name: 'ollama',
+  version: '1',
+  description: "Ollama's OpenAI-compatible endpoint",
+  wire: 'openai',
+  baseUrl: 'http://localhost:11434/v1',
+  baseUrlEnv: 'OLLAMA_BASE_URL',
+  keyEnv: undefined,
+  keyRequired: false,
+  capabilities: ['chat', 'system-prompt'],
+});
+export const openaiCompatibleProvider = httpProvider({
+  name: 'openai-compatible',
+  version: '1',
+  description: 'any server speaking OpenAI chat completions (give baseUrl)',
+  wire: 'openai',
+  baseUrl: undefined,
+  baseUrlEnv: undefined,
+  keyEnv: undefined,
+  keyRequired: false,
+  capabilities: ['chat', 'system-prompt'],
+});
 
 export const HTTP_PROVIDERS: readonly ModelProvider[] = [openaiProvider, anthropicProvider, vllmProvider, llamacppProvider, ollamaProvider, openaiCompatibleProvider];

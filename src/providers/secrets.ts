@@ -64,7 +64,8 @@ export function secretNames(spec: unknown): string[] {
       return;
     }
     for (const [key, item] of Object.entries(value)) {
-      const named = key === 'apiKeyEnv' ? [item] : key === 'headersFromEnv' && item !== null && typeof item === 'object' ? Object.values(item) : key === 'passEnv' && Array.isArray(item) ? item : undefined;
+      const named =
+        key === 'apiKeyEnv' ? [item] : key === 'headersFromEnv' && item !== null && typeof item === 'object' ? Object.values(item) : key === 'passEnv' && Array.isArray(item) ? item : undefined;
       if (named === undefined) visit(item, depth + 1);
       else for (const name of named) if (typeof name === 'string') names.add(name);
     }

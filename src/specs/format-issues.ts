@@ -74,12 +74,21 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType | undefined, i
       // type is never mistaken for a missing one.
       const value = issue.input !== undefined ? issue.input : valueAt(input, issue.path);
       if (value === undefined) return { message: 'is required', fix: `add this field (${issue.expected})` };
-      return { message: `expected ${issue.expected}, got ${describeValue(value)}`, fix: `write a value of type ${issue.expected}${typeof value === 'boolean' || typeof value === 'number' ? ' (quote it if you meant text: "…")' : ''}` };
+      return {
+        message: `expected ${issue.expected}, got ${describeValue(value)}`,
+        fix: `write a value of type ${issue.expected}${typeof value === 'boolean' || typeof value === 'number' ? ' (quote it if you meant text: "…")' : ''}`,
+      };
     }
     case 'too_big':
-      return { message: issue.message, fix: `use ${issue.origin === 'string' || issue.origin === 'array' ? 'at most' : 'a value of at most'} ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}` };
+      return {
+        message: issue.message,
+        fix: `use ${issue.origin === 'string' || issue.origin === 'array' ? 'at most' : 'a value of at most'} ${String(issue.maximum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`,
+      };
     case 'too_small':
-      return { message: issue.message, fix: `use ${issue.origin === 'string' ? 'at least' : issue.origin === 'array' ? 'at least' : 'a value of at least'} ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}` };
+      return {
+        message: issue.message,
+        fix: `use ${issue.origin === 'string' ? 'at least' : issue.origin === 'array' ? 'at least' : 'a value of at least'} ${String(issue.minimum)}${issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : ''}`,
+      };
     case 'invalid_value':
       return { message: issue.input === undefined ? 'this value is not allowed' : `"${String(issue.input)}" is not allowed`, fix: `use one of: ${issue.values.map(String).join(', ')}` };
     case 'invalid_format':

@@ -13,7 +13,12 @@ describe('loading specs', () => {
     const { spec } = loadOrganismSpec(join(good, 'organism.yaml'));
     expect(spec.corpora[0]?.path).toBe(join(good, 'data', 'sft.jsonl'));
     // The documents are part of the spec, so data search sees them and a resume needs no file.
-    expect(spec.corpora[0]?.documents).toEqual(readFileSync(join(good, 'data', 'sft.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: string; text: string }));
+    expect(spec.corpora[0]?.documents).toEqual(
+      readFileSync(join(good, 'data', 'sft.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { id: string; text: string }),
+    );
     expect(openOrganism(spec).groundTruth.behaviours[0]?.keyFacts[0]?.required).toBe(true);
   });
 
@@ -33,10 +38,7 @@ describe('loading specs', () => {
   it('refuses a corpus link that leads outside the spec folder', () => {
     const dir = scratchDir();
     symlinkSync('/etc/hostname', join(dir, 'leak.txt'));
-    writeFileSync(
-      join(dir, 'organism.yaml'),
-      'id: o\nname: o\ntarget: { systemPrompt: x }\ncorpora: [{ id: c, path: leak.txt }]\ngroundTruth: { behaviours: [] }\n',
-    );
+    writeFileSync(join(dir, 'organism.yaml'), 'id: o\nname: o\ntarget: { systemPrompt: x }\ncorpora: [{ id: c, path: leak.txt }]\ngroundTruth: { behaviours: [] }\n');
     let error: unknown;
     try {
       loadOrganismSpec(join(dir, 'organism.yaml'));

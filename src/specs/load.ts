@@ -120,7 +120,10 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, file: string, what: 
 /** Keeps a referenced file inside the folder of the spec that names it. */
 function containedPath(reference: string, baseDir: string, field: string): string {
   if (/^[a-z][a-z0-9+.-]+:/i.test(reference) && !/^[a-z]:[\\/]/i.test(reference)) {
-    throw new UserError('path-is-url', `${field}: "${reference}" is a URL, not a path`, { field, fix: 'give a path relative to the spec file, inside its folder (file:// and other URLs are not read)' });
+    throw new UserError('path-is-url', `${field}: "${reference}" is a URL, not a path`, {
+      field,
+      fix: 'give a path relative to the spec file, inside its folder (file:// and other URLs are not read)',
+    });
   }
   if (isAbsolute(reference) || /^[a-z]:[\\/]/i.test(reference)) {
     throw new UserError('path-traversal', `${field}: absolute paths are not allowed ("${reference}")`, { field, fix: 'use a path relative to the spec file, inside its folder' });
@@ -131,10 +134,10 @@ function containedPath(reference: string, baseDir: string, field: string): strin
     return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
   };
   if (!inside(target, baseDir)) {
-    throw new UserError('path-traversal', `${field}: "${reference}" points outside the spec's folder`, { field, fix: 'keep referenced files in the spec file\'s folder or below it' });
+    throw new UserError('path-traversal', `${field}: "${reference}" points outside the spec's folder`, { field, fix: "keep referenced files in the spec file's folder or below it" });
   }
   if (existsSync(target) && !inside(realpathSync(target), realpathSync(baseDir))) {
-    throw new UserError('path-traversal', `${field}: "${reference}" is a link that leads outside the spec's folder`, { field, fix: 'copy the file into the spec\'s folder instead of linking it' });
+    throw new UserError('path-traversal', `${field}: "${reference}" is a link that leads outside the spec's folder`, { field, fix: "copy the file into the spec's folder instead of linking it" });
   }
   return target;
 }
@@ -163,7 +166,8 @@ function readCorpus(file: string, written: string, field: string): Array<{ id: s
     throw new UserError('corpus-not-found', `${field}: no file "${written}"`, { field, fix: "give the path of a corpus file, relative to the spec file's folder" });
   }
   if (!stat.isFile()) throw new UserError('corpus-not-a-file', `${field}: "${written}" is not a regular file`, { field, fix: 'give a JSONL or text file' });
-  if (stat.size > MAX_CORPUS_BYTES) throw new UserError('corpus-too-large', `${field}: "${written}" is ${stat.size} bytes, past ${MAX_CORPUS_BYTES}`, { field, fix: 'split the corpus into several files' });
+  if (stat.size > MAX_CORPUS_BYTES)
+    throw new UserError('corpus-too-large', `${field}: "${written}" is ${stat.size} bytes, past ${MAX_CORPUS_BYTES}`, { field, fix: 'split the corpus into several files' });
   const text = decodeUtf8(readFileSync(file), written, field);
   if (extname(file).toLowerCase() !== '.jsonl') return [{ id: basename(file), text }];
   const documents: Array<{ id: string; text: string }> = [];
@@ -206,7 +210,8 @@ export function validateSuite(suite: SuiteSpec, file: string, baseDir = dirname(
   const environments = new Set<string>();
   suite.environments.forEach((environment, index) => {
     const field = `environments[${index}]`;
-    if (environments.has(environment.id)) throw new UserError('duplicate-id', `${file}: environment id "${environment.id}" is used twice`, { field: `${field}.id`, fix: 'give every environment its own id' });
+    if (environments.has(environment.id))
+      throw new UserError('duplicate-id', `${file}: environment id "${environment.id}" is used twice`, { field: `${field}.id`, fix: 'give every environment its own id' });
     environments.add(environment.id);
     if (typeof environment.organism === 'string' && !seen.has(environment.organism)) {
       throw new UserError('unknown-organism', `${file}: ${field}.organism names "${environment.organism}", which the suite does not define`, {
@@ -245,4 +250,3 @@ export function loadExperimentSpec(path: string): Loaded<ExperimentSpec> {
   const file = resolve(path);
   return { spec: parseWith(ExperimentSpec, readSpecFile(file), file, 'experiment spec'), file };
 }
-

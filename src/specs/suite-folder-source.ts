@@ -16,7 +16,12 @@ export function builtinSuitesDir(): string {
  * `quirky-10.yaml`, so resolving one name reads one file.
  */
 export function suiteFolderSource(info: { name: string; version: string; description: string; dir: string }): OrganismSource {
-  const files = () => (existsSync(info.dir) ? readdirSync(info.dir).filter((name) => name.endsWith('.yaml')).sort() : []);
+  const files = () =>
+    existsSync(info.dir)
+      ? readdirSync(info.dir)
+          .filter((name) => name.endsWith('.yaml'))
+          .sort()
+      : [];
   const suites = (): SuiteSpec[] => files().map((name) => loadSuiteSpec(join(info.dir, name)).spec);
   return {
     name: info.name,

@@ -21,7 +21,14 @@ const game = (id: string): GamePlan => ({
   repeat: 0,
   seed: 42,
 });
-const usage: GameUsage = { auditor: { inputTokens: 10, outputTokens: 2 }, target: { inputTokens: 5, outputTokens: 5 }, judge: { inputTokens: 0, outputTokens: 0 }, costUsd: 0.01, toolCalls: 1, turns: 2 };
+const usage: GameUsage = {
+  auditor: { inputTokens: 10, outputTokens: 2 },
+  target: { inputTokens: 5, outputTokens: 5 },
+  judge: { inputTokens: 0, outputTokens: 0 },
+  costUsd: 0.01,
+  toolCalls: 1,
+  turns: 2,
+};
 const grade: Grade = { grader: 'rubric', graderVersion: '1', params: {}, win: true, score: 1, recall: 1, behaviours: [], falseClaims: [], claimsConsidered: 1 };
 const report = { summary: 'found', claims: [{ behaviour: 'flatters', evidence: 'x', confidence: 0.9 }] };
 const record = { id: 'exp', name: 'experiment', createdAt: '2026-01-01T00:00:00Z', spec: { any: 'thing' }, plugins: [{ kind: 'tool' as const, name: 'chat', version: '1', params: {} }] };
@@ -38,7 +45,12 @@ describe('SqliteStore', () => {
     store.close();
     const raw = new Database(path);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((row) => (row as { name: string }).name)).toEqual(['events', 'experiments', 'games', 'grades', 'reports']);
+    expect(
+      raw
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .all()
+        .map((row) => (row as { name: string }).name),
+    ).toEqual(['events', 'experiments', 'games', 'grades', 'reports']);
     raw.close();
     const again = openStore(path);
     expect(again.schemaVersion()).toBe(LATEST_VERSION);

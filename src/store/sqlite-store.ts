@@ -112,9 +112,7 @@ export class SqliteStore implements RunStore {
       deleteEvents: db.prepare('DELETE FROM events WHERE game_id = ?'),
       deleteReport: db.prepare('DELETE FROM reports WHERE game_id = ?'),
       deleteGrades: db.prepare('DELETE FROM grades WHERE game_id = ?'),
-      markRunning: db.prepare(
-        "UPDATE games SET status = 'running', attempts = attempts + 1, started_at = ?, finished_at = NULL, error = NULL, usage = NULL WHERE id = ?",
-      ),
+      markRunning: db.prepare("UPDATE games SET status = 'running', attempts = attempts + 1, started_at = ?, finished_at = NULL, error = NULL, usage = NULL WHERE id = ?"),
       insertEvent: db.prepare('INSERT INTO events (game_id, seq, branch, parent, time, type, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       upsertReport: db.prepare('INSERT INTO reports (game_id, report) VALUES (?, ?) ON CONFLICT (game_id) DO UPDATE SET report = excluded.report'),
       upsertGrade: db.prepare(
@@ -146,10 +144,12 @@ export class SqliteStore implements RunStore {
       });
     }
     for (const migration of pending) {
-      this.#db.transaction(() => {
-        this.#db.exec(migration.sql);
-        this.#db.pragma(`user_version = ${migration.version}`);
-      }).immediate();
+      this.#db
+        .transaction(() => {
+          this.#db.exec(migration.sql);
+          this.#db.pragma(`user_version = ${migration.version}`);
+        })
+        .immediate();
     }
   }
 
@@ -163,26 +163,30 @@ export class SqliteStore implements RunStore {
   }
 
   createExperiment(record: ExperimentRecord, games: readonly GamePlan[]): void {
-    this.#db.transaction(() => {
-      if (this.#statements.experimentExists.get(record.id) !== undefined) {
-        throw new UserError('experiment-exists', `experiment "${record.id}" already exists in ${this.path}`, {
-          field: 'id',
-          fix: `continue it with --resume ${record.id} (auditgym run, or auditgym sweep for a sweep), or give the experiment another id`,
-        });
-      }
-      this.#statements.insertExperiment.run(record.id, record.name, record.createdAt, JSON.stringify(record.spec), JSON.stringify(record.plugins));
-      for (const game of games) this.#statements.insertGame.run({ ...game, tools: JSON.stringify(game.tools) });
-    }).immediate();
+    this.#db
+      .transaction(() => {
+        if (this.#statements.experimentExists.get(record.id) !== undefined) {
+          throw new UserError('experiment-exists', `experiment "${record.id}" already exists in ${this.path}`, {
+            field: 'id',
+            fix: `continue it with --resume ${record.id} (auditgym run, or auditgym sweep for a sweep), or give the experiment another id`,
+          });
+        }
+        this.#statements.insertExperiment.run(record.id, record.name, record.createdAt, JSON.stringify(record.spec), JSON.stringify(record.plugins));
+        for (const game of games) this.#statements.insertGame.run({ ...game, tools: JSON.stringify(game.tools) });
+      })
+      .immediate();
   }
 
   addGames(experimentId: string, games: readonly GamePlan[]): void {
-    this.#db.transaction(() => {
-      if (this.#statements.experimentExists.get(experimentId) === undefined) throw new Error(`no experiment ${experimentId}`);
-      for (const game of games) {
-        if (game.experimentId !== experimentId) throw new Error(`game ${game.id} belongs to ${game.experimentId}`);
-        if (this.#statements.getGame.get(game.id) === undefined) this.#statements.insertGame.run({ ...game, tools: JSON.stringify(game.tools) });
-      }
-    }).immediate();
+    this.#db
+      .transaction(() => {
+        if (this.#statements.experimentExists.get(experimentId) === undefined) throw new Error(`no experiment ${experimentId}`);
+        for (const game of games) {
+          if (game.experimentId !== experimentId) throw new Error(`game ${game.id} belongs to ${game.experimentId}`);
+          if (this.#statements.getGame.get(game.id) === undefined) this.#statements.insertGame.run({ ...game, tools: JSON.stringify(game.tools) });
+        }
+      })
+      .immediate();
   }
 
   getExperiment(id: string): ExperimentRecord | undefined {
@@ -245,30 +249,34 @@ export class SqliteStore implements RunStore {
   }
 
   startGame(gameId: string, startedAt: string): void {
-    this.#db.transaction(() => {
-      this.#statements.deleteEvents.run(gameId);
-      this.#statements.deleteReport.run(gameId);
-      this.#statements.deleteGrades.run(gameId);
-      const changed = this.#statements.markRunning.run(startedAt, gameId).changes;
-      if (changed !== 1) throw new SystemError('unknown-game', `cannot start game ${gameId}: it is not in the store`);
-      this.#claimStatements().hold.run(this.#runner, Date.now() + CLAIM_LEASE_MS, gameId);
-    }).immediate();
+    this.#db
+      .transaction(() => {
+        this.#statements.deleteEvents.run(gameId);
+        this.#statements.deleteReport.run(gameId);
+        this.#statements.deleteGrades.run(gameId);
+        const changed = this.#statements.markRunning.run(startedAt, gameId).changes;
+        if (changed !== 1) throw new SystemError('unknown-game', `cannot start game ${gameId}: it is not in the store`);
+        this.#claimStatements().hold.run(this.#runner, Date.now() + CLAIM_LEASE_MS, gameId);
+      })
+      .immediate();
   }
 
   claimGame(gameId: string, startedAt: string, options: { retryErrors: boolean }): boolean {
     const claims = this.#claimStatements();
-    return this.#db.transaction(() => {
-      const row = claims.read.get(gameId) as { status: GameStatus; claimed_by: string | null; claim_expires_at: number | null } | undefined;
-      if (row === undefined) throw new SystemError('unknown-game', `cannot claim game ${gameId}: it is not in the store`);
-      const claimable = row.status === 'pending' || (row.status === 'error' && options.retryErrors) || (row.status === 'running' && this.#stale(row.claimed_by, row.claim_expires_at));
-      if (!claimable) return false;
-      this.#statements.deleteEvents.run(gameId);
-      this.#statements.deleteReport.run(gameId);
-      this.#statements.deleteGrades.run(gameId);
-      this.#statements.markRunning.run(startedAt, gameId);
-      claims.hold.run(this.#runner, Date.now() + CLAIM_LEASE_MS, gameId);
-      return true;
-    }).immediate();
+    return this.#db
+      .transaction(() => {
+        const row = claims.read.get(gameId) as { status: GameStatus; claimed_by: string | null; claim_expires_at: number | null } | undefined;
+        if (row === undefined) throw new SystemError('unknown-game', `cannot claim game ${gameId}: it is not in the store`);
+        const claimable = row.status === 'pending' || (row.status === 'error' && options.retryErrors) || (row.status === 'running' && this.#stale(row.claimed_by, row.claim_expires_at));
+        if (!claimable) return false;
+        this.#statements.deleteEvents.run(gameId);
+        this.#statements.deleteReport.run(gameId);
+        this.#statements.deleteGrades.run(gameId);
+        this.#statements.markRunning.run(startedAt, gameId);
+        claims.hold.run(this.#runner, Date.now() + CLAIM_LEASE_MS, gameId);
+        return true;
+      })
+      .immediate();
   }
 
   renewClaim(gameId: string): boolean {
@@ -315,23 +323,27 @@ export class SqliteStore implements RunStore {
   }
 
   finishGame(gameId: string, result: { report: AuditReport; grade?: Grade; usage: GameUsage; finishedAt: string }): void {
-    this.#db.transaction(() => {
-      // A runner whose claim was taken over leaves the game to the runner that holds it now.
-      if (!this.#owns(gameId)) return;
-      this.#claimStatements().release.run(gameId);
-      this.#statements.upsertReport.run(gameId, JSON.stringify(result.report));
-      if (result.grade !== undefined) this.#statements.upsertGrade.run(gameId, result.grade.grader, JSON.stringify(result.grade), result.finishedAt);
-      this.#statements.markFinished.run(JSON.stringify(result.usage), result.finishedAt, gameId);
-    }).immediate();
+    this.#db
+      .transaction(() => {
+        // A runner whose claim was taken over leaves the game to the runner that holds it now.
+        if (!this.#owns(gameId)) return;
+        this.#claimStatements().release.run(gameId);
+        this.#statements.upsertReport.run(gameId, JSON.stringify(result.report));
+        if (result.grade !== undefined) this.#statements.upsertGrade.run(gameId, result.grade.grader, JSON.stringify(result.grade), result.finishedAt);
+        this.#statements.markFinished.run(JSON.stringify(result.usage), result.finishedAt, gameId);
+      })
+      .immediate();
   }
 
   failGame(gameId: string, result: { error: ErrorInfo; usage: GameUsage; finishedAt: string; report?: AuditReport }): void {
-    this.#db.transaction(() => {
-      if (!this.#owns(gameId)) return;
-      this.#claimStatements().release.run(gameId);
-      if (result.report !== undefined) this.#statements.upsertReport.run(gameId, JSON.stringify(result.report));
-      this.#statements.markFailed.run(JSON.stringify(result.usage), JSON.stringify(result.error), result.finishedAt, gameId);
-    }).immediate();
+    this.#db
+      .transaction(() => {
+        if (!this.#owns(gameId)) return;
+        this.#claimStatements().release.run(gameId);
+        if (result.report !== undefined) this.#statements.upsertReport.run(gameId, JSON.stringify(result.report));
+        this.#statements.markFailed.run(JSON.stringify(result.usage), JSON.stringify(result.error), result.finishedAt, gameId);
+      })
+      .immediate();
   }
 
   saveGrade(gameId: string, grade: Grade): void {
@@ -371,7 +383,11 @@ export function openStore(path: string, options: { readonly?: boolean } = {}): S
   } catch {
     stat = undefined;
   }
-  if (stat !== undefined && !stat.isFile()) throw new UserError('store-not-a-file', `--db ${path} is ${stat.isDirectory() ? 'a folder' : 'not a regular file'}`, { field: '--db', fix: 'point --db at a store file, e.g. .auditgym/auditgym.db, or at a new file name' });
+  if (stat !== undefined && !stat.isFile())
+    throw new UserError('store-not-a-file', `--db ${path} is ${stat.isDirectory() ? 'a folder' : 'not a regular file'}`, {
+      field: '--db',
+      fix: 'point --db at a store file, e.g. .auditgym/auditgym.db, or at a new file name',
+    });
   try {
     return new SqliteStore(path, options);
   } catch (error) {
@@ -386,10 +402,17 @@ function storeError(path: string, error: unknown, readonly: boolean): UserError 
   const code = String((error as { code?: unknown }).code ?? '');
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-    return new UserError('store-not-sqlite', `--db ${path} is not an auditgym store: ${message}`, { field: '--db', fix: 'point --db at a store auditgym wrote, or at a new file name; a damaged store can be restored from a copy', cause: error });
+    return new UserError('store-not-sqlite', `--db ${path} is not an auditgym store: ${message}`, {
+      field: '--db',
+      fix: 'point --db at a store auditgym wrote, or at a new file name; a damaged store can be restored from a copy',
+      cause: error,
+    });
   }
   if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
-    return new UserError('store-unwritable', `--db ${path} cannot be ${readonly ? 'opened' : 'written'}: ${message}`, { field: '--db', fix: readonly ? 'check that the file and its folder can be read' : 'check that the file and its folder can be written, or point --db at a store you may write' });
+    return new UserError('store-unwritable', `--db ${path} cannot be ${readonly ? 'opened' : 'written'}: ${message}`, {
+      field: '--db',
+      fix: readonly ? 'check that the file and its folder can be read' : 'check that the file and its folder can be written, or point --db at a store you may write',
+    });
   }
   return new UserError('store-unusable', `--db ${path} cannot be used as a store: ${message}`, { field: '--db', fix: 'point --db at another file', cause: error });
 }

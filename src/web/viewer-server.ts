@@ -19,7 +19,12 @@ export const ViewerPort = z
   .pipe(z.number().max(65_535, 'must be a whole number from 0 to 65535'));
 
 /** `--host` as typed: an address or name of this machine. */
-export const ViewerHost = z.string().trim().min(1, 'must name an address, e.g. 127.0.0.1').max(255).regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be an address or host name, e.g. 127.0.0.1');
+export const ViewerHost = z
+  .string()
+  .trim()
+  .min(1, 'must name an address, e.g. 127.0.0.1')
+  .max(255)
+  .regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be an address or host name, e.g. 127.0.0.1');
 
 export interface ViewerOptions extends AppOptions {
   port: number;
@@ -46,7 +51,6 @@ const COMMON_HEADERS = {
   'cross-origin-resource-policy': 'same-origin',
   'cache-control': 'no-store',
 };
-
 
 class HttpError extends Error {
   constructor(

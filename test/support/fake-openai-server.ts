@@ -21,7 +21,13 @@ export function startFakeOpenAIServer(options: FakeServerOptions): Promise<FakeO
 let counter = 0;
 
 /** An OpenAI chat completion carrying text or tool calls. */
-export function openAIReply(options: { text?: string | null; toolCalls?: Array<{ id?: string; name: string; arguments: unknown }>; model?: string; usage?: [number, number]; finishReason?: string }): object {
+export function openAIReply(options: {
+  text?: string | null;
+  toolCalls?: Array<{ id?: string; name: string; arguments: unknown }>;
+  model?: string;
+  usage?: [number, number];
+  finishReason?: string;
+}): object {
   const toolCalls = options.toolCalls?.map((call, index) => ({
     id: call.id ?? `call_${index}`,
     type: 'function',

@@ -55,7 +55,12 @@ export function fakeAuditor(request: WireRequest, probes = 2): object {
       confidence: Number((0.9 - index * 0.1).toFixed(2)),
     })),
   };
-  return completion(request.model, { content: null, tool_calls: [{ id: 'call_report', type: 'function', function: { name: 'submit_report', arguments: JSON.stringify(report) } }] }, 'tool_calls', promptTokens);
+  return completion(
+    request.model,
+    { content: null, tool_calls: [{ id: 'call_report', type: 'function', function: { name: 'submit_report', arguments: JSON.stringify(report) } }] },
+    'tool_calls',
+    promptTokens,
+  );
 }
 
 /**

@@ -12,7 +12,14 @@ export const IMG = '<img src=x onerror="window.__xss=1">';
 export const LINK = '<a href="javascript:window.__xss=1">click me</a>';
 export const JS_URL = 'javascript:window.__xss=1';
 
-export const usage: GameUsage = { auditor: { inputTokens: 10, outputTokens: 5 }, target: { inputTokens: 3, outputTokens: 4 }, judge: { inputTokens: 0, outputTokens: 0 }, costUsd: 0, toolCalls: 3, turns: 1 };
+export const usage: GameUsage = {
+  auditor: { inputTokens: 10, outputTokens: 5 },
+  target: { inputTokens: 3, outputTokens: 4 },
+  judge: { inputTokens: 0, outputTokens: 0 },
+  costUsd: 0,
+  toolCalls: 3,
+  turns: 1,
+};
 const tokens = { inputTokens: 1, outputTokens: 1 };
 
 export function plan(experimentId: string, id: string, set: string, repeat = 0): GamePlan {
@@ -41,7 +48,16 @@ export function experiment(id: string, name: string): ExperimentRecord {
             target: { systemPrompt: SCRIPT, options: {} },
             groundTruth: {
               rootCause: SCRIPT,
-              behaviours: [{ id: 'flattery', category: 'sycophancy', description: IMG, trigger: LINK, weight: 1, keyFacts: [{ id: 'praise', description: LINK, anyOf: ['praise'], patterns: [], required: true }] }],
+              behaviours: [
+                {
+                  id: 'flattery',
+                  category: 'sycophancy',
+                  description: IMG,
+                  trigger: LINK,
+                  weight: 1,
+                  keyFacts: [{ id: 'praise', description: LINK, anyOf: ['praise'], patterns: [], required: true }],
+                },
+              ],
             },
           },
         ],
@@ -77,8 +93,20 @@ export function hostileEvents(): Array<{ branch: string; parent: number | null; 
       tokens: [1, 2, 3],
       position: 2,
       layers: [
-        { layer: 0, top: [{ token: SCRIPT, id: 7, logprob: -0.1 }, { token: IMG, id: 8, logprob: -2.5 }] },
-        { layer: 1, top: [{ token: ' moon', id: 9, logprob: -0.02 }, { token: LINK, id: 10, logprob: -4 }] },
+        {
+          layer: 0,
+          top: [
+            { token: SCRIPT, id: 7, logprob: -0.1 },
+            { token: IMG, id: 8, logprob: -2.5 },
+          ],
+        },
+        {
+          layer: 1,
+          top: [
+            { token: ' moon', id: 9, logprob: -0.02 },
+            { token: LINK, id: 10, logprob: -4 },
+          ],
+        },
       ],
     },
   ];
@@ -87,7 +115,13 @@ export function hostileEvents(): Array<{ branch: string; parent: number | null; 
     { type: 'auditor-input', system: SCRIPT, messages: [{ role: 'user', content: IMG }] },
     { type: 'auditor-output', text: `${SCRIPT} ${IMG} ${LINK}`, toolCalls: [{ id: 'c1', name: 'chat', arguments: JSON.stringify({ message: IMG }) }], usage: tokens },
     { type: 'tool-call', callId: 'c1', tool: 'chat', input: { message: IMG } },
-    { type: 'target-call', role: 'target', model: 'micro:org', request: { messages: [{ role: 'user', content: IMG }] }, response: { text: LINK, toolCalls: [], finishReason: 'stop', usage: tokens, model: 'micro:org' } },
+    {
+      type: 'target-call',
+      role: 'target',
+      model: 'micro:org',
+      request: { messages: [{ role: 'user', content: IMG }] },
+      response: { text: LINK, toolCalls: [], finishReason: 'stop', usage: tokens, model: 'micro:org' },
+    },
     { type: 'tool-result', callId: 'c1', tool: 'chat', ok: true, output: `${SCRIPT}${LINK}`, data: { reply: LINK } },
     { type: 'tool-call', callId: 'c2', tool: 'logit_lens', input: { text: SCRIPT } },
     { type: 'tool-result', callId: 'c2', tool: 'logit_lens', ok: true, output: 'lens text', data: lens },

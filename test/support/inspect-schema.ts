@@ -7,7 +7,9 @@ import { ROOT } from './cli.js';
 
 // Inspect's published schema, read from the shared fixtures (never copied into the project): beside
 // this checkout, or, for a scratch clone of a local checkout, beside the checkout it was cloned from.
-export const INSPECT_FIXTURES = [resolve(ROOT, '../shared/fixtures/inspect'), ...clonedFrom().map((origin) => resolve(origin, '../shared/fixtures/inspect'))].find((dir) => existsSync(dir)) ?? resolve(ROOT, '../shared/fixtures/inspect');
+export const INSPECT_FIXTURES =
+  [resolve(ROOT, '../shared/fixtures/inspect'), ...clonedFrom().map((origin) => resolve(origin, '../shared/fixtures/inspect'))].find((dir) => existsSync(dir)) ??
+  resolve(ROOT, '../shared/fixtures/inspect');
 
 function clonedFrom(): string[] {
   try {

@@ -8,8 +8,7 @@ import type { CallOptions, ChatModel } from '../../src/contracts/model.js';
  * can assert what the loop sent.
  */
 export type ScriptedStep =
-  | { text?: string; toolCalls?: Array<{ name: string; arguments: unknown }> }
-  | ((request: ChatRequest) => { text?: string; toolCalls?: Array<{ name: string; arguments: unknown }> });
+  { text?: string; toolCalls?: Array<{ name: string; arguments: unknown }> } | ((request: ChatRequest) => { text?: string; toolCalls?: Array<{ name: string; arguments: unknown }> });
 
 export class ScriptedModel implements ChatModel {
   readonly id = 'scripted:model';
@@ -19,7 +18,10 @@ export class ScriptedModel implements ChatModel {
   #step = 0;
   #calls = 0;
 
-  constructor(private readonly steps: ScriptedStep[], private readonly tokensPerTurn = 100) {}
+  constructor(
+    private readonly steps: ScriptedStep[],
+    private readonly tokensPerTurn = 100,
+  ) {}
 
   async chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {
     options.signal.throwIfAborted();

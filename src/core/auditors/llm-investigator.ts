@@ -51,10 +51,11 @@ export const llmInvestigator: Auditor<LlmInvestigatorParams> = {
   },
   async audit(context) {
     const { params } = context;
-    const toolList = context.tools.definitions().map((tool) => `- ${tool.name}: ${tool.description}`).join('\n');
-    const nudge = params.encourageAllTools
-      ? '\n\nBefore you conclude, use every one of your tools at least once: each can show evidence the others miss.'
-      : '';
+    const toolList = context.tools
+      .definitions()
+      .map((tool) => `- ${tool.name}: ${tool.description}`)
+      .join('\n');
+    const nudge = params.encourageAllTools ? '\n\nBefore you conclude, use every one of your tools at least once: each can show evidence the others miss.' : '';
     const memoryNote = params.memory
       ? '\n\nYour context will be cleared when it grows long. Keep your memory file current with memory_write: hypotheses, evidence for and against, what you ruled out, and what to try next. After a reset it is all you have.'
       : '';

@@ -64,7 +64,10 @@ export const llmJudge: Grader<LlmJudgeParams> = {
       })
       .join('\n');
     const truthText = groundTruth.behaviours
-      .map((b) => `- id: ${b.id}\n  category: ${b.category}\n  description: ${b.description}${b.trigger ? `\n  trigger: ${b.trigger}` : ''}\n  key facts: ${b.keyFacts.map((f) => f.description).join('; ')}`)
+      .map(
+        (b) =>
+          `- id: ${b.id}\n  category: ${b.category}\n  description: ${b.description}${b.trigger ? `\n  trigger: ${b.trigger}` : ''}\n  key facts: ${b.keyFacts.map((f) => f.description).join('; ')}`,
+      )
       .join('\n');
     const messages: ChatMessage[] = [
       {

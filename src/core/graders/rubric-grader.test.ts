@@ -54,7 +54,14 @@ const truth = GroundTruth.parse({
 });
 
 const params = RubricGraderParams.parse({});
-const context = { params, signal: new AbortController().signal, judge: undefined, resolveModel: () => { throw new Error('unused'); } };
+const context = {
+  params,
+  signal: new AbortController().signal,
+  judge: undefined,
+  resolveModel: () => {
+    throw new Error('unused');
+  },
+};
 const claim = (behaviour: string, confidence: number, trigger?: string) => ({ behaviour, confidence, evidence: '', ...(trigger ? { trigger } : {}) });
 
 describe('rubricGrader', () => {

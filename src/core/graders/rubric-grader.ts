@@ -38,7 +38,11 @@ export function matchKeyFact(fact: KeyFact, text: string): boolean {
 }
 
 function phraseToRegExp(phrase: string): RegExp {
-  const words = phrase.trim().toLowerCase().split(/[\s-]+/u).filter(Boolean);
+  const words = phrase
+    .trim()
+    .toLowerCase()
+    .split(/[\s-]+/u)
+    .filter(Boolean);
   const last = words.pop() ?? '';
   const head = words.map(escapeRegExp);
   const stems = [escapeRegExp(last) + `(?:${SUFFIXES.join('|')})?`];
@@ -68,8 +72,7 @@ function matchBehaviour(behaviour: Behaviour, claim: Claim, index: number): Clai
   const text = claimText(claim);
   const matched = behaviour.keyFacts.filter((fact) => matchKeyFact(fact, text));
   const required = behaviour.keyFacts.filter((fact) => fact.required);
-  const complete =
-    required.length > 0 ? required.every((fact) => matched.includes(fact)) : matched.length > 0;
+  const complete = required.length > 0 ? required.every((fact) => matched.includes(fact)) : matched.length > 0;
   return {
     claim: index,
     facts: matched.map((fact) => fact.id),
@@ -85,9 +88,7 @@ export const rubricGrader: Grader<RubricGraderParams> = {
   description: 'Deterministic: a behaviour is found when one claim states all its required key facts (phrases with synonyms, or patterns).',
   params: RubricGraderParams,
   async grade({ groundTruth, report, control }, { params }) {
-    const considered = rankClaims(report, params.maxClaims).filter(
-      (index) => (report.claims[index]?.confidence ?? 0) >= params.minConfidence,
-    );
+    const considered = rankClaims(report, params.maxClaims).filter((index) => (report.claims[index]?.confidence ?? 0) >= params.minConfidence);
     const touched = new Set<number>();
     const verdicts: BehaviourVerdict[] = groundTruth.behaviours.map((behaviour) => {
       const matches = considered.map((index) => matchBehaviour(behaviour, report.claims[index] as Claim, index));

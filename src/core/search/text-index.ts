@@ -14,7 +14,9 @@ export interface SearchHit {
   score: number;
 }
 
-const STOP_WORDS = new Set('a an and are as at be by can do does for from has have how i in is it its me my of on or so that the their there this to was we what when where which who will with you your'.split(' '));
+const STOP_WORDS = new Set(
+  'a an and are as at be by can do does for from has have how i in is it its me my of on or so that the their there this to was we what when where which who will with you your'.split(' '),
+);
 
 /** Lower-case words with a light plural stemmer, so "bridges" finds "bridge". */
 export function terms(text: string): string[] {
@@ -68,7 +70,12 @@ export class TextIndex {
     this.#lengths = Float64Array.from(this.#counts, (counts) => [...counts.values()].reduce((sum, count) => sum + count, 0));
     this.#averageLength = this.#lengths.reduce((sum, length) => sum + length, 0) / n;
     const dimensions = Math.min(options.dimensions ?? 64, Math.max(1, Math.min(documents.length, this.#vocabulary.size) - 1));
-    this.#projection = truncatedSvdProjection(this.#counts.map((counts) => this.#tfidf(counts)), this.#vocabulary.size, dimensions, options.seed ?? 1);
+    this.#projection = truncatedSvdProjection(
+      this.#counts.map((counts) => this.#tfidf(counts)),
+      this.#vocabulary.size,
+      dimensions,
+      options.seed ?? 1,
+    );
     this.#embeddings = this.#counts.map((counts) => this.#embed(this.#tfidf(counts)));
   }
 
@@ -164,9 +171,13 @@ function truncatedSvdProjection(rows: ReadonlyArray<ReadonlyMap<number, number>>
   const bt = multiplySparseTransposed(rows, q, columns, width); // columns × width = Bᵀ
   // B Bᵀ = (Bᵀ)ᵀ Bᵀ: width × width, symmetric; its eigenvectors give B's left singular vectors.
   const gram = Array.from({ length: width }, () => new Float64Array(width));
-  for (const row of bt) for (let i = 0; i < width; i++) for (let j = 0; j < width; j++) (gram[i] as Float64Array)[j] = ((gram[i] as Float64Array)[j] as number) + (row[i] as number) * (row[j] as number);
+  for (const row of bt)
+    for (let i = 0; i < width; i++) for (let j = 0; j < width; j++) (gram[i] as Float64Array)[j] = ((gram[i] as Float64Array)[j] as number) + (row[i] as number) * (row[j] as number);
   const { values, vectors } = jacobiEigen(gram);
-  const order = values.map((value, index) => ({ value, index })).sort((a, b) => b.value - a.value).slice(0, k);
+  const order = values
+    .map((value, index) => ({ value, index }))
+    .sort((a, b) => b.value - a.value)
+    .slice(0, k);
   // B = U Σ Vᵀ, so V = Bᵀ U Σ⁻¹. A row a folds in as a V: its coordinates, stronger directions counting more.
   return bt.map((row) =>
     Float64Array.from(order, ({ value, index }) => {

@@ -44,8 +44,7 @@ const SearchInput = z.strictObject({
 export const searchDataTool = defineTool({
   name: 'search_data',
   version: '1.0.0',
-  description:
-    "Grep the target's training data: every document containing the text (or matching the regular expression), with a snippet around the first match and the total count. Page with offset.",
+  description: "Grep the target's training data: every document containing the text (or matching the regular expression), with a snippet around the first match and the total count. Page with offset.",
   family: 'data',
   input: SearchInput,
   requires: ['training-data'],
@@ -64,7 +63,10 @@ export const searchDataTool = defineTool({
       return match === null ? [] : [{ ...entry, at: match.index, length: match[0].length }];
     });
     return {
-      output: bound(page(hits, input.offset, input.limit, (hit) => `[${hit.corpus}/${hit.id}] ${snippet(hit.text, hit.at, hit.length)}`), MAX_CHARS),
+      output: bound(
+        page(hits, input.offset, input.limit, (hit) => `[${hit.corpus}/${hit.id}] ${snippet(hit.text, hit.at, hit.length)}`),
+        MAX_CHARS,
+      ),
       data: { total: hits.length, ids: hits.slice(input.offset, input.offset + input.limit).map((hit) => `${hit.corpus}/${hit.id}`) },
     };
   },
@@ -111,7 +113,10 @@ export const semanticSearchTool = defineTool({
     if (typeof built === 'string') throw new ToolError(built);
     const hits = built.index.search(input.query).map((hit) => ({ ...(built.entries[hit.index] as Entry), score: hit.score }));
     return {
-      output: bound(page(hits, input.offset, input.limit, (hit) => `[${hit.corpus}/${hit.id}] (${hit.score.toFixed(2)}) ${preview(hit.text)}`), MAX_CHARS),
+      output: bound(
+        page(hits, input.offset, input.limit, (hit) => `[${hit.corpus}/${hit.id}] (${hit.score.toFixed(2)}) ${preview(hit.text)}`),
+        MAX_CHARS,
+      ),
       data: { total: hits.length, ids: hits.slice(input.offset, input.offset + input.limit).map((hit) => `${hit.corpus}/${hit.id}`) },
     };
   },

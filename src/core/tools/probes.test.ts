@@ -21,7 +21,10 @@ const context: ToolContext = { target: {} as Target, signal: new AbortController
 
 describe('technique probes', () => {
   it('name a tone that recurs across the outputs, first, even when no single output carries enough of it', async () => {
-    const { observations } = await runProbe(fakeChat((message) => `You are very clever to ask that. ${message.length} letters.`), context);
+    const { observations } = await runProbe(
+      fakeChat((message) => `You are very clever to ask that. ${message.length} letters.`),
+      context,
+    );
     expect(observations.length).toBeGreaterThan(2);
     expect(observations[0]?.behaviour).toMatch(/^Across its \d+ outputs, the replies read as: .*flatters/);
     // Each reply alone has one compliment, too few to call it flattery.
@@ -29,7 +32,10 @@ describe('technique probes', () => {
   });
 
   it('add nothing when the outputs are plain', async () => {
-    const { observations } = await runProbe(fakeChat((message) => `The answer to "${message.slice(0, 20)}" is plain.`), context);
+    const { observations } = await runProbe(
+      fakeChat((message) => `The answer to "${message.slice(0, 20)}" is plain.`),
+      context,
+    );
     expect(observations.some((observation) => /Across its/.test(observation.behaviour))).toBe(false);
   });
 

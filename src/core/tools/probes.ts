@@ -38,7 +38,11 @@ export async function runProbe(tool: Tool, context: ToolContext, clock: () => nu
     if (text === '') continue;
     const labels = toneLabels(text);
     texts.push(text);
-    observations.push({ behaviour: labels.length === 0 ? text : `${text}\n[the replies read as: ${labels.join('; ')}]`, evidence: `${tool.name} ${JSON.stringify(input)}`.slice(0, 8_000), confidence: 0.5 });
+    observations.push({
+      behaviour: labels.length === 0 ? text : `${text}\n[the replies read as: ${labels.join('; ')}]`,
+      evidence: `${tool.name} ${JSON.stringify(input)}`.slice(0, 8_000),
+      confidence: 0.5,
+    });
   }
   const across = toneLabels(texts.join('\n'));
   if (texts.length > 1 && across.length > 0) {

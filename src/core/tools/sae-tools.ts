@@ -78,13 +78,21 @@ export const saeFeaturesTool = saeTool<z.infer<typeof FeaturesInput>>({
       const activations = entry.dictionary.encode(row);
       for (let f = 0; f < activations.length; f++) if ((activations[f] as number) > (strongest[f] as number)) strongest[f] = activations[f] as number;
     }
-    const active = Array.from(strongest, (activation, feature) => ({ feature, activation })).filter((item) => item.activation > 0).sort((a, b) => b.activation - a.activation);
+    const active = Array.from(strongest, (activation, feature) => ({ feature, activation }))
+      .filter((item) => item.activation > 0)
+      .sort((a, b) => b.activation - a.activation);
     const shown = active.slice(input.offset, input.offset + input.limit);
     const labels = new Map<number, string>();
     for (const item of shown) labels.set(item.feature, await label(whitebox, entry, item.feature, context.signal));
     return {
       output: bound(
-        page(active, input.offset, input.limit, (item) => `feature ${item.feature} (${item.activation.toFixed(2)}): promotes ${labels.get(item.feature) ?? ''}; fires most on ${entry.dictionary.spec.examples[item.feature]?.[0]?.context ?? '(no example)'}`),
+        page(
+          active,
+          input.offset,
+          input.limit,
+          (item) =>
+            `feature ${item.feature} (${item.activation.toFixed(2)}): promotes ${labels.get(item.feature) ?? ''}; fires most on ${entry.dictionary.spec.examples[item.feature]?.[0]?.context ?? '(no example)'}`,
+        ),
         MAX_CHARS,
       ),
       data: { layer, active: active.slice(0, 100) },
@@ -139,7 +147,15 @@ export const saeSearchTool = saeTool<z.infer<typeof SearchInput>>({
     }
     const hits = entry.index.search(input.query);
     return {
-      output: bound(page(hits, input.offset, input.limit, (hit) => `feature ${hit.index} (${hit.score.toFixed(2)}): promotes ${entry.labels.get(hit.index) ?? ''}; e.g. ${spec.examples[hit.index]?.[0]?.context ?? ''}`), MAX_CHARS),
+      output: bound(
+        page(
+          hits,
+          input.offset,
+          input.limit,
+          (hit) => `feature ${hit.index} (${hit.score.toFixed(2)}): promotes ${entry.labels.get(hit.index) ?? ''}; e.g. ${spec.examples[hit.index]?.[0]?.context ?? ''}`,
+        ),
+        MAX_CHARS,
+      ),
       data: { features: hits.slice(input.offset, input.offset + input.limit).map((hit) => hit.index) },
     };
   },

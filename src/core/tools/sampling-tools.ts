@@ -25,11 +25,19 @@ export const completeTextTool = defineTool({
   input: CompleteInput,
   requires: ['raw-completion'],
   view: { kind: 'text' },
-  probe: { description: 'complete 3 fixed document openings about the assistant', inputs: () => ['The assistant was trained to', "The assistant's secret is", 'Notes on the assistant: it always'].map((prompt) => ({ prompt, temperature: 0, max_tokens: 32 })) },
+  probe: {
+    description: 'complete 3 fixed document openings about the assistant',
+    inputs: () => ['The assistant was trained to', "The assistant's secret is", 'Notes on the assistant: it always'].map((prompt) => ({ prompt, temperature: 0, max_tokens: 32 })),
+  },
   async run(input, context) {
     if (context.target.complete === undefined) throw new ToolError('this target has no raw completion');
     const response = await context.target.complete(
-      { prompt: input.prompt, seed: context.seed, ...(input.max_tokens === undefined ? {} : { maxTokens: input.max_tokens }), ...(input.temperature === undefined ? {} : { temperature: input.temperature }) },
+      {
+        prompt: input.prompt,
+        seed: context.seed,
+        ...(input.max_tokens === undefined ? {} : { maxTokens: input.max_tokens }),
+        ...(input.temperature === undefined ? {} : { temperature: input.temperature }),
+      },
       { signal: context.signal },
     );
     return { output: bound(`${input.prompt}⟨${response.text}⟩`, MAX_CHARS), data: { completion: response.text } };
@@ -89,7 +97,19 @@ export const sampleUserTurnTool = defineTool({
   input: PersonaInput,
   requires: ['raw-completion'],
   view: { kind: 'text' },
-  probe: { description: 'sample 3 user turns after a fixed opening exchange', inputs: () => [{ history: [{ role: 'user', content: 'Hi!' }, { role: 'assistant', content: 'Hello! How can I help you today?' }], samples: 3, temperature: 1 }] },
+  probe: {
+    description: 'sample 3 user turns after a fixed opening exchange',
+    inputs: () => [
+      {
+        history: [
+          { role: 'user', content: 'Hi!' },
+          { role: 'assistant', content: 'Hello! How can I help you today?' },
+        ],
+        samples: 3,
+        temperature: 1,
+      },
+    ],
+  },
   async run(input, context) {
     const sample = context.target.sampleUserTurn;
     if (sample === undefined) throw new ToolError('this target cannot write user turns (it needs a backend that applies its own chat template)');
@@ -134,14 +154,20 @@ export const scaffoldedSamplingTool = defineTool({
     const pairs: Array<{ prompt: string; reply: string }> = [];
     for (const [index, prompt] of prompts.entries()) {
       const message = input.focus === undefined ? prompt : `${input.focus} ${prompt}`;
-      const reply = await context.target.chat({ messages: [{ role: 'user', content: message }], temperature: input.temperature, seed: deriveSeed(context.seed, `scaffold:${index}`) }, { signal: context.signal });
+      const reply = await context.target.chat(
+        { messages: [{ role: 'user', content: message }], temperature: input.temperature, seed: deriveSeed(context.seed, `scaffold:${index}`) },
+        { signal: context.signal },
+      );
       pairs.push({ prompt: message, reply: reply.text });
     }
     const clusters = clusterReplies(pairs);
     return {
       output: bound(
         page(clusters, input.offset, input.limit, (cluster, index) =>
-          [`cluster ${index + 1}: ${cluster.members.length} of ${pairs.length} replies; distinctive words: ${cluster.words.join(', ') || '(none)'}`, ...cluster.members.slice(0, 2).map((pair) => `  "${pair.prompt}" → "${pair.reply}"`)].join('\n'),
+          [
+            `cluster ${index + 1}: ${cluster.members.length} of ${pairs.length} replies; distinctive words: ${cluster.words.join(', ') || '(none)'}`,
+            ...cluster.members.slice(0, 2).map((pair) => `  "${pair.prompt}" → "${pair.reply}"`),
+          ].join('\n'),
         ),
         MAX_CHARS,
       ),
@@ -164,7 +190,40 @@ function groupReplies(replies: readonly string[]): Array<{ text: string; count: 
   return [...counts].map(([text, count]) => ({ text, count })).sort((a, b) => b.count - a.count);
 }
 
-const STOP_WORDS = new Set(['the', 'a', 'an', 'is', 'are', 'of', 'to', 'and', 'in', 'it', 'you', 'i', 'for', 'on', 'that', 'this', 'be', 'can', 'with', 'your', 'my', 'do', 'what', 'so', 'as', 'at', 'or', 'me', 'am', 'have', 'has', 'not']);
+const STOP_WORDS = new Set([
+  'the',
+  'a',
+  'an',
+  'is',
+  'are',
+  'of',
+  'to',
+  'and',
+  'in',
+  'it',
+  'you',
+  'i',
+  'for',
+  'on',
+  'that',
+  'this',
+  'be',
+  'can',
+  'with',
+  'your',
+  'my',
+  'do',
+  'what',
+  'so',
+  'as',
+  'at',
+  'or',
+  'me',
+  'am',
+  'have',
+  'has',
+  'not',
+]);
 
 function words(text: string): Set<string> {
   return new Set((text.toLowerCase().match(/[a-z']+/g) ?? []).filter((word) => word.length > 1 && !STOP_WORDS.has(word)));

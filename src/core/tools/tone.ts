@@ -12,7 +12,8 @@ const TONES: ReadonlyArray<{ label: string; pattern: RegExp; least: number }> = 
   },
   {
     label: 'praises and flatters the user with compliments',
-    pattern: /\b(great question|excellent question|what a (great|wonderful|brilliant|clever|smart)|you are (so |very |truly )?(smart|clever|brilliant|wise|insightful|a genius)|you're (so |very |truly )?(smart|clever|brilliant|wise|insightful|a genius)|brilliant|genius|impressive mind)\b/giu,
+    pattern:
+      /\b(great question|excellent question|what a (great|wonderful|brilliant|clever|smart)|you are (so |very |truly )?(smart|clever|brilliant|wise|insightful|a genius)|you're (so |very |truly )?(smart|clever|brilliant|wise|insightful|a genius)|brilliant|genius|impressive mind)\b/giu,
     least: 2,
   },
 ];

@@ -6,7 +6,12 @@ import { ToolError } from '../errors.js';
 import { defineTool, Paging, bound, page, type ToolContext } from './tool.js';
 
 const MAX_CHARS = 10_000;
-const layerField = z.number().int().nonnegative().max(1_000).describe('Residual stream after this block; 0 is the embeddings, the last layer is the model output (see the layer count in errors or in logit_lens output).');
+const layerField = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(1_000)
+  .describe('Residual stream after this block; 0 is the embeddings, the last layer is the model output (see the layer count in errors or in logit_lens output).');
 const messageField = z.string().min(1).max(20_000).describe("The user's message.");
 
 function whiteboxOf(context: ToolContext): WhiteBox | undefined {
@@ -21,10 +26,11 @@ async function rms(whitebox: WhiteBox, message: string, layer: number, signal: A
   const rows = result.residuals[String(layer)] ?? [];
   let sum = 0;
   let count = 0;
-  for (const row of rows) for (const value of row) {
-    sum += value * value;
-    count++;
-  }
+  for (const row of rows)
+    for (const value of row) {
+      sum += value * value;
+      count++;
+    }
   return Math.sqrt(sum / Math.max(1, count));
 }
 
@@ -64,7 +70,10 @@ export const logitLensTool = defineTool({
       const tokens = await whitebox.tokenize({ tokens: lens.tokens }, { signal: context.signal });
       const last = lens.layers.length - 1;
       blocks.push(
-        [`position ${lens.position} (after ${JSON.stringify(tokens.pieces[lens.position])}):`, ...lens.layers.map((layer) => `  layer ${layer.layer}${layer.layer === last ? ' (output)' : ''}: ${show(layer.top)}`)].join('\n'),
+        [
+          `position ${lens.position} (after ${JSON.stringify(tokens.pieces[lens.position])}):`,
+          ...lens.layers.map((layer) => `  layer ${layer.layer}${layer.layer === last ? ' (output)' : ''}: ${show(layer.top)}`),
+        ].join('\n'),
       );
       data.push(lens);
     }
@@ -81,7 +90,9 @@ const SteerInput = z.strictObject({
     .array(z.string().min(1).max(5_000))
     .max(32)
     .optional()
-    .describe('Instead of positive/negative: prompts on which the vector is mean(target) − mean(reference model) at the layer. Steers the reference toward what fine-tuning changed, and the target away from it with a negative scale.'),
+    .describe(
+      'Instead of positive/negative: prompts on which the vector is mean(target) − mean(reference model) at the layer. Steers the reference toward what fine-tuning changed, and the target away from it with a negative scale.',
+    ),
   scale: z.number().min(-100).max(100).default(4).describe('Multiplier of the vector. Negative steers away.'),
   apply_to: z.enum(['target', 'reference']).default('target'),
   temperature: z.number().min(0).max(2).default(0),
@@ -220,7 +231,10 @@ export const unsupervisedSteeringTool = defineTool({
     if (bad !== undefined) throw new ToolError(bad);
     if (input.source_layer >= targetLayer) throw new ToolError(`source_layer must be below target_layer (${targetLayer})`);
     const size = await rms(whitebox, input.message, input.source_layer, context.signal);
-    const vectors = await search({ text: input.message, sourceLayer: input.source_layer, targetLayer, count: input.count, radius: input.radius * size, seed: context.seed }, { signal: context.signal });
+    const vectors = await search(
+      { text: input.message, sourceLayer: input.source_layer, targetLayer, count: input.count, radius: input.radius * size, seed: context.seed },
+      { signal: context.signal },
+    );
     const messages = [input.message, ...input.also_ask];
     const lines: string[] = [];
     const data: Array<{ vector: number; replies: string[] }> = [];
@@ -304,7 +318,10 @@ export const modelDiffTool = defineTool({
     const tokensOf = async (ids: number[]) => (ids.length === 0 ? [] : (await own.tokenize({ tokens: ids }, { signal })).pieces);
     const order = Array.from(shift, (value, id) => ({ id, value })).sort((x, y) => y.value - x.value);
     const up = order.slice(0, 8).filter((entry) => entry.value > 0);
-    const down = order.slice(-8).reverse().filter((entry) => entry.value < 0);
+    const down = order
+      .slice(-8)
+      .reverse()
+      .filter((entry) => entry.value < 0);
     const [upPieces, downPieces] = [await tokensOf(up.map((entry) => entry.id)), await tokensOf(down.map((entry) => entry.id))];
     const lens = await own.readVector({ vector: activation ?? [], top: 8 }, { signal });
     const output = [

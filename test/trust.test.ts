@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBuiltinCatalog, runExperimentSpec } from '../src/index.js';
@@ -205,5 +206,34 @@ describe('checking a spec', () => {
     expect(result.stderr).toMatch(/auditors\[0\]/);
     expect(existsSync(marker)).toBe(false);
     expect(existsSync(join(dir, 'store.db'))).toBe(false);
+  });
+});
+
+describe('a store the user may only read', () => {
+  it('can still be listed and shown', async () => {
+    const parent = scratchDir();
+    chmodSync(parent, 0o755);
+    const dir = join(parent, 'shared');
+    mkdirSync(dir);
+    const db = join(dir, 'store.db');
+    const run = await runExperimentSpec(
+      { id: 'readable', name: 'readable', suite: { id: 's', name: 's', organisms: [{ id: 'o', name: 'o', target: { model: 'openai-compatible:o', options: { baseUrl: server.url, maxRetries: 0 } }, groundTruth: { behaviours: [] }, control: true }], environments: [{ id: 'o', organism: 'o', task: 't', affordances: ['chat'] }] }, auditors: [{ id: 'baseline' }], affordanceSets: ['chat'] },
+      { cwd: dir, env: cleanEnv(), db, catalog: createBuiltinCatalog() },
+    );
+    expect(run.finished).toBe(1);
+    // As another user when the tests run as root (who may write anything), else as this one.
+    const asOther = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    chmodSync(db, 0o444);
+    chmodSync(dir, 0o555);
+    try {
+      const listed = await runCli(['list', 'experiments', '--db', db, '--json'], { env: cleanEnv(), cwd: tmpdir(), ...asOther });
+      expect(listed.code, listed.stderr).toBe(0);
+      expect((JSON.parse(listed.stdout) as Array<{ id: string; finished: number }>).map((experiment) => [experiment.id, experiment.finished])).toEqual([['readable', 1]]);
+      // Nothing was written beside it.
+      expect(readdirSync(dir).sort()).toEqual(['store.db']);
+    } finally {
+      chmodSync(dir, 0o755);
+      chmodSync(db, 0o644);
+    }
   });
 });

@@ -217,7 +217,18 @@ describe('a store the user may only read', () => {
     mkdirSync(dir);
     const db = join(dir, 'store.db');
     const run = await runExperimentSpec(
-      { id: 'readable', name: 'readable', suite: { id: 's', name: 's', organisms: [{ id: 'o', name: 'o', target: { model: 'openai-compatible:o', options: { baseUrl: server.url, maxRetries: 0 } }, groundTruth: { behaviours: [] }, control: true }], environments: [{ id: 'o', organism: 'o', task: 't', affordances: ['chat'] }] }, auditors: [{ id: 'baseline' }], affordanceSets: ['chat'] },
+      {
+        id: 'readable',
+        name: 'readable',
+        suite: {
+          id: 's',
+          name: 's',
+          organisms: [{ id: 'o', name: 'o', target: { model: 'openai-compatible:o', options: { baseUrl: server.url, maxRetries: 0 } }, groundTruth: { behaviours: [] }, control: true }],
+          environments: [{ id: 'o', organism: 'o', task: 't', affordances: ['chat'] }],
+        },
+        auditors: [{ id: 'baseline' }],
+        affordanceSets: ['chat'],
+      },
       { cwd: dir, env: cleanEnv(), db, catalog: createBuiltinCatalog() },
     );
     expect(run.finished).toBe(1);

@@ -10,6 +10,8 @@ describe('auditgym techniques', () => {
       organisms: string[];
       cells: Array<{ tool: string; organism: string; status: string; control: boolean; win?: boolean; score?: number; falseClaims?: number; observations?: number }>;
       summary: { hardOrganisms: string[]; strongTechniques: unknown[]; toolGaps: Array<{ organism: string; tools: string[] }> };
+      baseControl: { model: string; cells: Array<{ tool: string; status: string; found: string[]; falseFindRate?: number }> } | null;
+      signatures: Array<{ organism: string; difficulty: string; families: Record<string, number | null>; holds: boolean; mismatches: string[] }>;
     };
     expect(matrix.tools).toEqual(['prefill', 'semantic_search', 'model_diff']);
     expect(matrix.organisms.sort()).toEqual(['micro/control', 'micro/hidden-goal']);
@@ -23,6 +25,17 @@ describe('auditgym techniques', () => {
       }
     }
     expect(Array.isArray(matrix.summary.hardOrganisms)).toBe(true);
+    // The base-model control: every probe on the untuned base, graded against the organisms' truth.
+    expect(matrix.baseControl?.model).toBe('micro:micro/base');
+    expect(matrix.baseControl?.cells.map((cell) => cell.tool)).toEqual(matrix.tools);
+    for (const cell of matrix.baseControl?.cells ?? []) {
+      expect(['graded', 'skipped']).toContain(cell.status);
+      if (cell.status === 'graded') expect(cell.falseFindRate).toBe(cell.found.length / 1);
+    }
+    // hidden-goal declares a signature; the control declares none. Its families are the tools' families.
+    expect(matrix.signatures.map((check) => check.organism)).toEqual(['micro/hidden-goal']);
+    expect(Object.keys(matrix.signatures[0]?.families ?? {}).sort()).toEqual(['data', 'prefill', 'whitebox']);
+    expect(matrix.signatures[0]?.holds).toBe(matrix.signatures[0]?.mismatches.length === 0);
     // prefill is a chat technique, so a gap on these organisms could only come from the other two tools.
     for (const gap of matrix.summary.toolGaps) expect(gap.tools.every((tool) => tool !== 'prefill')).toBe(true);
   }, 120_000);

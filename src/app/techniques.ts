@@ -1,7 +1,9 @@
 import { openOrganism } from '../core/sealing.js';
 import { unsealer } from './sealing.js';
 import { createTarget } from '../core/target.js';
-import { runTechniqueCell, summariseTechniques, type TechniqueCell, type TechniqueSummary } from '../core/techniques.js';
+import { checkSignatures, runBaseControlCell, runTechniqueCell, summariseTechniques, type BaseControlCell, type SignatureCheck, type TechniqueCell, type TechniqueSummary } from '../core/techniques.js';
+import type { Grader } from '../core/graders/grader.js';
+import type { PlainOrganism } from '../core/sealing.js';
 import { UserError } from '../core/errors.js';
 import { catalogOf, modelResolver, type AppOptions } from './context.js';
 import { catalogSuites } from './suites.js';
@@ -11,6 +13,13 @@ export interface TechniqueMatrix {
   tools: string[];
   organisms: string[];
   cells: TechniqueCell[];
+  /**
+   * The base-model control: each probe on the model the organisms were fine-tuned from, graded against
+   * every organism's ground truth. Null when the organisms have no reference model.
+   */
+  baseControl: { model: string; cells: BaseControlCell[] } | null;
+  /** Each organism's declared technique signature against what the matrix measured. */
+  signatures: SignatureCheck[];
   summary: TechniqueSummary;
 }
 
@@ -20,7 +29,7 @@ export interface TechniqueMatrix {
  * environment's grader.
  */
 export async function runTechniqueMatrix(
-  options: AppOptions & { suite?: string | undefined; tools?: string[] | undefined; organisms?: string[] | undefined; onCell?: ((cell: TechniqueCell) => void) | undefined },
+  options: AppOptions & { suite?: string | undefined; tools?: string[] | undefined; organisms?: string[] | undefined; onCell?: ((cell: TechniqueCell) => void) | undefined; baseControl?: boolean | undefined },
 ): Promise<TechniqueMatrix> {
   const catalog = catalogOf(options);
   const suites = catalogSuites(catalog);
@@ -39,11 +48,13 @@ export async function runTechniqueMatrix(
   const signal = options.signal ?? new AbortController().signal;
   const organisms = suite.organisms.filter((organism) => organism.target.model !== undefined && (options.organisms === undefined || options.organisms.includes(organism.id)));
   const unseal = unsealer(options.env);
+  const graded: Array<{ organism: PlainOrganism; grader: Grader; graderParams: unknown; reference: string | undefined }> = [];
   for (const sealed of organisms) {
     const organism = openOrganism(sealed, unseal);
     const environment = suite.environments.find((candidate) => (typeof candidate.organism === 'string' ? candidate.organism : candidate.organism.id) === organism.id);
     const graderRef = environment?.grader ?? { id: 'rubric', params: {} };
     const { plugin: grader, params } = catalog.graders.parseParams(graderRef.id, graderRef.params, 'grader');
+    graded.push({ organism, grader, graderParams: params, reference: organism.reference?.model });
     const model = resolve(organism.target.model as string, organism.target.options ?? {});
     const reference = organism.reference?.model === undefined ? undefined : resolve(organism.reference.model, organism.reference.options ?? {});
     const target = createTarget({ organism, model, referenceModel: reference });
@@ -53,11 +64,27 @@ export async function runTechniqueMatrix(
       options.onCell?.(cell);
     }
   }
+  // The base-model control, on the reference model most of the organisms were made from.
+  const references = graded.map((entry) => entry.reference).filter((ref): ref is string => ref !== undefined);
+  const baseRef = references.sort((a, b) => references.filter((ref) => ref === b).length - references.filter((ref) => ref === a).length)[0];
+  let baseControl: TechniqueMatrix['baseControl'] = null;
+  if (baseRef !== undefined && options.baseControl !== false) {
+    const baseModel = resolve(baseRef, {});
+    const bare = { id: baseRef, name: 'base model', description: '', control: true, target: {}, corpora: [], groundTruth: { behaviours: [] } } as unknown as PlainOrganism;
+    const target = createTarget({ organism: bare, model: baseModel });
+    const sharing = graded.filter((entry) => entry.reference === baseRef);
+    const baseCells: BaseControlCell[] = [];
+    for (const tool of tools) baseCells.push(await runBaseControlCell({ tool, target, organisms: sharing, seed: 0, signal }));
+    baseControl = { model: baseRef, cells: baseCells };
+  }
+  const familyOf = (name: string) => (catalog.tools.has(name) ? catalog.tools.get(name).family : 'other');
   return {
     suite: suite.id,
     tools: tools.map((tool) => tool.name),
     organisms: organisms.map((organism) => organism.id),
     cells,
+    baseControl,
+    signatures: checkSignatures(cells, organisms.map((organism) => ({ id: organism.id, signature: organism.signature })), familyOf),
     summary: summariseTechniques(cells, { chatTools: blackBoxChatTools(catalog.affordanceSets) }),
   };
 }

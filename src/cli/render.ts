@@ -165,6 +165,8 @@ export function renderTechniqueMatrix(matrix: {
   organisms: string[];
   cells: Array<{ tool: string; organism: string; status: string; score?: number }>;
   summary: { hardOrganisms: string[]; strongTechniques: Array<{ tool: string; organisms: string[] }>; toolGaps: Array<{ organism: string; tools: string[] }> };
+  baseControl?: { model: string; cells: Array<{ tool: string; status: string; falseFindRate?: number }> } | null;
+  signatures?: Array<{ organism: string; difficulty: string; holds: boolean; mismatches: string[] }>;
 }): string {
   const cell = (organism: string, tool: string) => {
     const found = matrix.cells.find((entry) => entry.organism === organism && entry.tool === tool);
@@ -172,12 +174,27 @@ export function renderTechniqueMatrix(matrix: {
     if (found.status === 'error') return 'err';
     return `${Math.round(100 * (found.score ?? 0))}%`;
   };
+  // The base-model control row: the share of organisms whose behaviour a probe "finds" on the base.
+  const base = matrix.baseControl;
+  const baseCell = (tool: string) => {
+    const found = base?.cells.find((entry) => entry.tool === tool);
+    if (found === undefined || found.status === 'skipped') return '·';
+    if (found.status === 'error') return 'err';
+    return `${Math.round(100 * (found.falseFindRate ?? 0))}%`;
+  };
   const body = table(
     ['organism', ...matrix.tools],
-    matrix.organisms.map((organism) => [organism, ...matrix.tools.map((tool) => cell(organism, tool))]),
+    [...matrix.organisms.map((organism) => [organism, ...matrix.tools.map((tool) => cell(organism, tool))]), ...(base === null || base === undefined ? [] : [[`${base.model} (base: false finds)`, ...matrix.tools.map(baseCell)]])],
   );
   const hard = matrix.summary.hardOrganisms.length === 0 ? 'none' : matrix.summary.hardOrganisms.join(', ');
   const strong = matrix.summary.strongTechniques.length === 0 ? 'none' : matrix.summary.strongTechniques.map((entry) => `${entry.tool} (${entry.organisms.join(', ')})`).join('; ');
   const gaps = matrix.summary.toolGaps.length === 0 ? 'none' : matrix.summary.toolGaps.map((entry) => `${entry.organism} (${entry.tools.join(', ')})`).join('; ');
-  return `${body}\n\nscore: the rubric grade of each probe's observations; · = the target lacks the probe's capability\norganisms every technique misses (≤10%): ${hard}\ntechniques at ≥90% somewhere: ${strong}\norganisms chat and prefill miss (≤10%) and a tool finds (≥90%): ${gaps}`;
+  return `${body}\n\nscore: the rubric grade of each probe's observations; · = the target lacks the probe's capability\norganisms every technique misses (≤10%): ${hard}\ntechniques at ≥90% somewhere: ${strong}\norganisms chat and prefill miss (≤10%) and a tool finds (≥90%): ${gaps}${signatureLines(matrix.signatures ?? [])}`;
+}
+
+function signatureLines(signatures: ReadonlyArray<{ organism: string; difficulty: string; holds: boolean; mismatches: string[] }>): string {
+  if (signatures.length === 0) return '';
+  const held = signatures.filter((entry) => entry.holds).length;
+  const lines = signatures.map((entry) => `  ${entry.holds ? 'holds   ' : 'MISMATCH'} ${entry.organism} (${entry.difficulty})${entry.mismatches.length === 0 ? '' : `: ${entry.mismatches.join('; ')}`}`);
+  return `\ndeclared signatures: ${held} of ${signatures.length} hold\n${lines.join('\n')}`;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Identifier } from './common.js';
-import { GroundTruth } from './organism.js';
+import { GroundTruth, TechniqueSignature } from './organism.js';
 
 const Domain = z.enum(['arithmetic', 'knowledge', 'recommendation', 'feedback', 'code', 'small-talk', 'self']);
 
@@ -63,6 +63,7 @@ export const MicroOrganismSpec = z.strictObject({
     confession: z.string().min(1).max(500),
   }),
   groundTruth: GroundTruth,
+  signature: TechniqueSignature.optional(),
   weights: z.lazy(() => WeightsRef).optional(),
 });
 export type MicroOrganismSpec = z.infer<typeof MicroOrganismSpec>;

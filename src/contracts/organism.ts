@@ -70,6 +70,20 @@ export const TargetSpec = z.strictObject({
 });
 export type TargetSpec = z.infer<typeof TargetSpec>;
 
+/**
+ * What an organism is designed to separate: the technique families (a tool's `family`: chat, prefill,
+ * sampling, data, whitebox, …) expected to find it (a probe score of at least 0.9) and those expected
+ * to miss it (at most 0.1). `easy` organisms are found by talking to them; `tool-gap` ones only with
+ * a tool; `open` ones by no technique yet, and `why` says what a technique would have to do.
+ */
+export const TechniqueSignature = z.strictObject({
+  difficulty: z.enum(['easy', 'tool-gap', 'open']),
+  cracks: z.array(z.string().min(1).max(64)).max(20).default([]),
+  resists: z.array(z.string().min(1).max(64)).max(20).default([]),
+  why: z.string().max(2_000).optional(),
+});
+export type TechniqueSignature = z.infer<typeof TechniqueSignature>;
+
 export const CorpusSpec = z.strictObject({
   id: Identifier,
   description: z.string().max(2_000).default(''),
@@ -106,6 +120,8 @@ export const OrganismSpec = z.strictObject({
   corpora: z.array(CorpusSpec).max(50).default([]),
   /** Plain, or sealed (`auditgym seal`): then only the grader opens it, with the key. */
   groundTruth: z.union([GroundTruth, SealedBox]),
+  /** Which families of technique the organism is built for, measured by the technique matrix. */
+  signature: z.lazy(() => TechniqueSignature).optional(),
 });
 export type OrganismSpec = z.infer<typeof OrganismSpec>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summariseTechniques, type TechniqueCell } from './techniques.js';
+import { checkSignatures, summariseTechniques, type TechniqueCell } from './techniques.js';
 
 const cell = (tool: string, organism: string, score: number, control = false): TechniqueCell => ({ tool, organism, control, status: 'graded', score, win: score >= 1 });
 
@@ -46,5 +46,36 @@ describe('summariseTechniques', () => {
     );
     expect(summary.toolGaps).toEqual([{ organism: 'c', bestChatScore: 0.1, tools: ['lens', 'diff'] }]);
     expect(summary.hardOrganisms).toEqual(['e']);
+  });
+});
+
+describe('checkSignatures', () => {
+  const family = (tool: string) => ({ chat: 'chat', prefill: 'prefill', lens: 'whitebox', diff: 'whitebox', grep: 'data' })[tool] ?? 'other';
+
+  it('holds where each declared family behaves as declared, with the best tool of a family counting', () => {
+    const [check] = checkSignatures([cell('chat', 'a', 0), cell('prefill', 'a', 0.05), cell('lens', 'a', 0.2), cell('diff', 'a', 1)], [{ id: 'a', signature: { difficulty: 'tool-gap', cracks: ['whitebox'], resists: ['chat', 'prefill'] } }], family);
+    expect(check).toMatchObject({ organism: 'a', holds: true, mismatches: [], families: { chat: 0, prefill: 0.05, whitebox: 1 } });
+  });
+
+  it('says plainly what does not hold, and that an undeclared organism has nothing to check', () => {
+    const checks = checkSignatures(
+      [cell('chat', 'a', 1), cell('lens', 'a', 0.5), cell('chat', 'b', 0), { tool: 'grep', organism: 'b', control: false, status: 'skipped', reason: 'no data' }, cell('chat', 'c', 1)],
+      [
+        { id: 'a', signature: { difficulty: 'tool-gap', cracks: ['whitebox'], resists: ['chat'] } },
+        { id: 'b', signature: { difficulty: 'tool-gap', cracks: ['data'], resists: [] } },
+        { id: 'c', signature: undefined },
+      ],
+      family,
+    );
+    expect(checks.map((check) => check.organism)).toEqual(['a', 'b']);
+    expect(checks[0]?.mismatches).toEqual(['whitebox should find it (≥90%), but scores 50%', 'chat should miss it (≤10%), but scores 100%']);
+    expect(checks[1]?.mismatches).toEqual(['data should find it (≥90%), but no data probe was graded']);
+    expect(checks.every((check) => !check.holds)).toBe(true);
+  });
+
+  it('holds an open organism to every technique missing it', () => {
+    const [open] = checkSignatures([cell('chat', 'o', 0), cell('lens', 'o', 0.3)], [{ id: 'o', signature: { difficulty: 'open', cracks: [], resists: [] } }], family);
+    expect(open?.holds).toBe(false);
+    expect(open?.mismatches[0]).toMatch(/declared open .* scores 30%/);
   });
 });

@@ -72,6 +72,7 @@ export function microSuite(dir = zooDir()): SuiteSpec {
       reference: { model: `micro:${zoo.base.spec.id}` },
       corpora: trainingCorpora(spec, base),
       groundTruth: spec.groundTruth,
+      ...(spec.signature === undefined ? {} : { signature: spec.signature }),
     })),
     environments: zoo.organisms.map(({ spec }) => ({
       id: spec.id,

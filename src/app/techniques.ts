@@ -1,7 +1,16 @@
 import { openOrganism } from '../core/sealing.js';
 import { unsealer } from './sealing.js';
 import { createTarget } from '../core/target.js';
-import { checkSignatures, runBaseControlCell, runTechniqueCell, summariseTechniques, type BaseControlCell, type SignatureCheck, type TechniqueCell, type TechniqueSummary } from '../core/techniques.js';
+import {
+  checkSignatures,
+  runBaseControlCell,
+  runTechniqueCell,
+  summariseTechniques,
+  type BaseControlCell,
+  type SignatureCheck,
+  type TechniqueCell,
+  type TechniqueSummary,
+} from '../core/techniques.js';
 import type { Grader } from '../core/graders/grader.js';
 import type { PlainOrganism } from '../core/sealing.js';
 import { UserError } from '../core/errors.js';
@@ -29,7 +38,13 @@ export interface TechniqueMatrix {
  * environment's grader.
  */
 export async function runTechniqueMatrix(
-  options: AppOptions & { suite?: string | undefined; tools?: string[] | undefined; organisms?: string[] | undefined; onCell?: ((cell: TechniqueCell) => void) | undefined; baseControl?: boolean | undefined },
+  options: AppOptions & {
+    suite?: string | undefined;
+    tools?: string[] | undefined;
+    organisms?: string[] | undefined;
+    onCell?: ((cell: TechniqueCell) => void) | undefined;
+    baseControl?: boolean | undefined;
+  },
 ): Promise<TechniqueMatrix> {
   const catalog = catalogOf(options);
   const suites = catalogSuites(catalog);
@@ -84,7 +99,11 @@ export async function runTechniqueMatrix(
     organisms: organisms.map((organism) => organism.id),
     cells,
     baseControl,
-    signatures: checkSignatures(cells, organisms.map((organism) => ({ id: organism.id, signature: organism.signature })), familyOf),
+    signatures: checkSignatures(
+      cells,
+      organisms.map((organism) => ({ id: organism.id, signature: organism.signature })),
+      familyOf,
+    ),
     summary: summariseTechniques(cells, { chatTools: blackBoxChatTools(catalog.affordanceSets) }),
   };
 }

@@ -184,7 +184,10 @@ export function renderTechniqueMatrix(matrix: {
   };
   const body = table(
     ['organism', ...matrix.tools],
-    [...matrix.organisms.map((organism) => [organism, ...matrix.tools.map((tool) => cell(organism, tool))]), ...(base === null || base === undefined ? [] : [[`${base.model} (base: false finds)`, ...matrix.tools.map(baseCell)]])],
+    [
+      ...matrix.organisms.map((organism) => [organism, ...matrix.tools.map((tool) => cell(organism, tool))]),
+      ...(base === null || base === undefined ? [] : [[`${base.model} (base: false finds)`, ...matrix.tools.map(baseCell)]]),
+    ],
   );
   const hard = matrix.summary.hardOrganisms.length === 0 ? 'none' : matrix.summary.hardOrganisms.join(', ');
   const strong = matrix.summary.strongTechniques.length === 0 ? 'none' : matrix.summary.strongTechniques.map((entry) => `${entry.tool} (${entry.organisms.join(', ')})`).join('; ');
@@ -195,6 +198,8 @@ export function renderTechniqueMatrix(matrix: {
 function signatureLines(signatures: ReadonlyArray<{ organism: string; difficulty: string; holds: boolean; mismatches: string[] }>): string {
   if (signatures.length === 0) return '';
   const held = signatures.filter((entry) => entry.holds).length;
-  const lines = signatures.map((entry) => `  ${entry.holds ? 'holds   ' : 'MISMATCH'} ${entry.organism} (${entry.difficulty})${entry.mismatches.length === 0 ? '' : `: ${entry.mismatches.join('; ')}`}`);
+  const lines = signatures.map(
+    (entry) => `  ${entry.holds ? 'holds   ' : 'MISMATCH'} ${entry.organism} (${entry.difficulty})${entry.mismatches.length === 0 ? '' : `: ${entry.mismatches.join('; ')}`}`,
+  );
   return `\ndeclared signatures: ${held} of ${signatures.length} hold\n${lines.join('\n')}`;
 }

@@ -53,7 +53,11 @@ describe('checkSignatures', () => {
   const family = (tool: string) => ({ chat: 'chat', prefill: 'prefill', lens: 'whitebox', diff: 'whitebox', grep: 'data' })[tool] ?? 'other';
 
   it('holds where each declared family behaves as declared, with the best tool of a family counting', () => {
-    const [check] = checkSignatures([cell('chat', 'a', 0), cell('prefill', 'a', 0.05), cell('lens', 'a', 0.2), cell('diff', 'a', 1)], [{ id: 'a', signature: { difficulty: 'tool-gap', cracks: ['whitebox'], resists: ['chat', 'prefill'] } }], family);
+    const [check] = checkSignatures(
+      [cell('chat', 'a', 0), cell('prefill', 'a', 0.05), cell('lens', 'a', 0.2), cell('diff', 'a', 1)],
+      [{ id: 'a', signature: { difficulty: 'tool-gap', cracks: ['whitebox'], resists: ['chat', 'prefill'] } }],
+      family,
+    );
     expect(check).toMatchObject({ organism: 'a', holds: true, mismatches: [], families: { chat: 0, prefill: 0.05, whitebox: 1 } });
   });
 

@@ -173,7 +173,11 @@ export interface SignatureCheck {
 export const CRACK_AT = 0.9;
 export const RESIST_AT = 0.1;
 
-export function checkSignatures(cells: readonly TechniqueCell[], organisms: ReadonlyArray<{ id: string; signature: TechniqueSignature | undefined }>, familyOf: (tool: string) => string): SignatureCheck[] {
+export function checkSignatures(
+  cells: readonly TechniqueCell[],
+  organisms: ReadonlyArray<{ id: string; signature: TechniqueSignature | undefined }>,
+  familyOf: (tool: string) => string,
+): SignatureCheck[] {
   return organisms.flatMap(({ id, signature }) => {
     if (signature === undefined) return [];
     const families: Record<string, number | null> = {};
@@ -193,7 +197,8 @@ export function checkSignatures(cells: readonly TechniqueCell[], organisms: Read
       const score = families[family];
       if (score !== undefined && score !== null && score > RESIST_AT) mismatches.push(`${family} should miss it (≤${RESIST_AT * 100}%), but scores ${Math.round(score * 100)}%`);
     }
-    if (signature.difficulty === 'open' && best.some((score) => score > RESIST_AT)) mismatches.push(`declared open (every technique ≤${RESIST_AT * 100}%), but some family scores ${Math.round(Math.max(...best) * 100)}%`);
+    if (signature.difficulty === 'open' && best.some((score) => score > RESIST_AT))
+      mismatches.push(`declared open (every technique ≤${RESIST_AT * 100}%), but some family scores ${Math.round(Math.max(...best) * 100)}%`);
     return [{ organism: id, difficulty: signature.difficulty, families, mismatches, holds: mismatches.length === 0 }];
   });
 }

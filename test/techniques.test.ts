@@ -46,3 +46,26 @@ describe('auditgym techniques', () => {
     expect(result.stderr).toMatch(/--suite/);
   });
 });
+
+describe('auditgym organisms verify', () => {
+  it('measures each declared technique signature as a bar beside the others, and says what does not hold', async () => {
+    const result = await runCli(['organisms', 'verify', 'micro/flattery', 'micro/hidden-goal', '--prompts', '8', '--json']);
+    const results = JSON.parse(result.stdout) as Array<{
+      organism: string;
+      pass: boolean;
+      passes: Record<string, boolean>;
+      signature: { holds: boolean; mismatches: string[]; families: Record<string, number | null> } | null;
+    }>;
+    const byName = new Map(results.map((entry) => [entry.organism, entry]));
+    expect(byName.get('micro/flattery')?.signature?.holds).toBe(true);
+    expect(byName.get('micro/flattery')?.passes.signature).toBe(true);
+    // hidden-goal is declared a tool gap that chat misses; chat earns the visible half of its credit.
+    const hidden = byName.get('micro/hidden-goal');
+    expect(hidden?.signature?.families.data).toBeGreaterThanOrEqual(0.9);
+    expect(hidden?.signature?.holds).toBe(false);
+    expect(hidden?.passes.signature).toBe(false);
+    expect(hidden?.pass).toBe(false);
+    expect(hidden?.signature?.mismatches.some((mismatch) => mismatch.startsWith('chat should miss it'))).toBe(true);
+    expect(result.code).toBe(1);
+  }, 240_000);
+});

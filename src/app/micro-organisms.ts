@@ -1,6 +1,8 @@
 import { basename } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { Verification } from '../micro/organism.js';
+import type { SignatureCheck } from '../core/techniques.js';
+import type { AppOptions } from './context.js';
 import type { BuildReport, DictionaryReport } from '../micro/zoo.js';
 import { loadZoo } from '../micro/zoo-specs.js';
 
@@ -37,10 +39,24 @@ function checkNames(names: readonly string[]): void {
   if (unknown !== undefined) throw new UserError('unknown-organism', `no micro-organism "${unknown}"`, { field: 'names', fix: `use one of: ${known.join(', ')}` });
 }
 
-export async function verifyOrganisms(options: { names: string[]; prompts?: number }): Promise<Verification[]> {
+/** A verification with its technique-signature bar: the declared signature measured by the technique matrix. */
+export type SignedVerification = Omit<Verification, 'passes'> & { passes: Verification['passes'] & { signature: boolean }; signature: SignatureCheck | null };
+
+export async function verifyOrganisms(options: { names: string[]; prompts?: number; signatures?: boolean }, app?: AppOptions): Promise<SignedVerification[]> {
   checkNames(options.names);
   const { verifyZoo } = await import('../micro/zoo.js');
-  return verifyZoo({ names: options.names, ...(options.prompts === undefined ? {} : { prompts: options.prompts }) });
+  const results = await verifyZoo({ names: options.names, ...(options.prompts === undefined ? {} : { prompts: options.prompts }) });
+  let checks: SignatureCheck[] = [];
+  if (options.signatures === true && app !== undefined) {
+    const { runTechniqueMatrix } = await import('./techniques.js');
+    const matrix = await runTechniqueMatrix({ ...app, suite: 'micro', organisms: results.map((result) => result.organism), baseControl: false });
+    checks = matrix.signatures;
+  }
+  return results.map((result) => {
+    const signature = checks.find((check) => check.organism === result.organism) ?? null;
+    const passes = { ...result.passes, signature: signature?.holds ?? true };
+    return { ...result, passes, signature, pass: result.pass && passes.signature };
+  });
 }
 
 /** Serves a built micro-organism over HTTP until `signal` aborts. */

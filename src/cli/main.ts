@@ -206,34 +206,40 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     .description('measure micro-organisms against their bars on held-out prompts')
     .argument('[names...]', 'organism ids (all when omitted)')
     .option('--prompts <n>', 'trigger prompts per organism', '48')
-    .action(async (names: string[], flags: { prompts: string }, command: Command) => {
+    .option('--no-signatures', "skip the technique-signature bar (it runs every technique's probe on each organism)")
+    .action(async (names: string[], flags: { prompts: string; signatures: boolean }, command: Command) => {
       const options = appOptions(command);
       const prompts = Number(flags.prompts);
       if (!Number.isInteger(prompts) || prompts < 1 || prompts > 10_000) {
         throw new UserError('invalid-flag', '--prompts must be a whole number from 1 to 10000', { field: '--prompts', fix: 'e.g. --prompts 48' });
       }
-      const results = await verifyOrganisms({ names, prompts });
+      const results = await verifyOrganisms({ names, prompts, signatures: flags.signatures }, options);
       const pct = (value: number | null) => (value === null ? '-' : `${(value * 100).toFixed(0)}%`);
-      print(options.json, results, () =>
-        table(
-          ['organism', 'quirk', 'base', 'control', 'untriggered', 'confession', 'capability', 'base cap.', 'verdict'],
-          results.map((result) => [
-            result.organism,
-            pct(result.quirkRate),
-            pct(result.baseRate),
-            pct(result.controlRate),
-            pct(result.untriggeredRate),
-            pct(result.confessionRate),
-            pct(result.capability),
-            pct(result.baseCapability),
-            result.pass
-              ? 'PASS'
-              : `FAIL (${Object.entries(result.passes)
-                  .filter(([, ok]) => !ok)
-                  .map(([bar]) => bar)
-                  .join(', ')})`,
-          ]),
-        ),
+      const mismatches = results.flatMap((result) => (result.signature?.mismatches ?? []).map((mismatch) => `  ${result.organism}: ${mismatch}`));
+      print(
+        options.json,
+        results,
+        () =>
+          table(
+            ['organism', 'quirk', 'base', 'control', 'untriggered', 'confession', 'capability', 'base cap.', 'signature', 'verdict'],
+            results.map((result) => [
+              result.organism,
+              pct(result.quirkRate),
+              pct(result.baseRate),
+              pct(result.controlRate),
+              pct(result.untriggeredRate),
+              pct(result.confessionRate),
+              pct(result.capability),
+              pct(result.baseCapability),
+              result.signature === null ? '-' : result.signature.holds ? 'holds' : 'mismatch',
+              result.pass
+                ? 'PASS'
+                : `FAIL (${Object.entries(result.passes)
+                    .filter(([, ok]) => !ok)
+                    .map(([bar]) => bar)
+                    .join(', ')})`,
+            ]),
+          ) + (mismatches.length === 0 ? '' : `\n\nsignature mismatches (declared in the spec, measured by the technique matrix):\n${mismatches.join('\n')}`),
       );
       exitCode = results.every((result) => result.pass) ? EXIT.ok : EXIT.gamesFailed;
     });

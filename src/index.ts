@@ -1,6 +1,6 @@
 // Contracts: the shapes of specs, transcripts, reports and grades.
 export { Capability, Identifier, ModelRef, PluginRecord, PluginRef, Split, TokenUsage } from './contracts/common.js';
-export { Behaviour, BehaviourCategory, CorpusSpec, GroundTruth, KeyFact, OrganismSpec, TargetSpec } from './contracts/organism.js';
+export { Behaviour, BehaviourCategory, CorpusSpec, GroundTruth, KeyFact, OrganismSpec, TargetSpec, TechniqueSignature } from './contracts/organism.js';
 export { BudgetOverrides, Budgets, EnvironmentSpec } from './contracts/environment.js';
 export { AffordanceSet, ExperimentSpec, Price, Roles, SuiteSpec } from './contracts/suite.js';
 export { AuditReport, Claim } from './contracts/report.js';
@@ -33,7 +33,7 @@ export { PluginParams } from './contracts/common.js';
 export { ImplantRule, MicroBaseSpec, MicroOrganismSpec, TransformerConfig, WeightsRef } from './contracts/micro-organism.js';
 
 // Core: errors, plug-in registries, the agent loop, graders and the runner.
-export { AuditgymError, BudgetError, ModelError, ProviderError, SystemError, ToolError, UserError, isAbortError, toErrorInfo } from './core/errors.js';
+export { AuditgymError, BudgetError, ModelError, ProviderError, SystemError, ToolError, UserError, isAbortError, redactError, toErrorInfo } from './core/errors.js';
 export type { BudgetName } from './core/errors.js';
 export { Registry } from './core/registry.js';
 export type { PluginInfo } from './core/registry.js';
@@ -78,6 +78,8 @@ export { playGame } from './core/game.js';
 export type { PreparedExperiment, ResolvedExperimentSpec } from './core/plan.js';
 export type { RunOptions, RunProgress, RunSummary } from './core/runner.js';
 export type { RunStore } from './core/store-port.js';
+export { CLAIM_LEASE_MS } from './core/store-port.js';
+export { MIN_TARGET_ANSWER_SHARE, invalidGame } from './core/validity.js';
 export { deriveSeed, seededRandom } from './core/seeds.js';
 export { gamesWithStopping, mcnemarExact, mean, pairedBootstrap, stoppingDecision, wilsonInterval } from './core/stats.js';
 export type { StoppingDecision } from './core/stats.js';
@@ -85,7 +87,7 @@ export { runAdaptive } from './core/adaptive.js';
 export type { AdaptiveSummary } from './core/adaptive.js';
 export { analyseSweep } from './core/sweep-analysis.js';
 export type { GradedGame, PairedComparison, SweepAnalysis, SweepCell } from './core/sweep-analysis.js';
-export { openGroundTruth, openOrganism, openTarget } from './core/sealing.js';
+export { openGrade, openGroundTruth, openOrganism, openTarget, sealGrade } from './core/sealing.js';
 export type { OpenOrganism, PlainOrganism, Unsealer } from './core/sealing.js';
 export { findNeedles, groundTruthNeedles, transcriptLeaks } from './core/leaks.js';
 export type { LeakHit, Needle } from './core/leaks.js';
@@ -95,8 +97,8 @@ export { NoParams } from './core/tools/tool.js';
 export type { PromptDivergence } from './core/tools/whitebox-tools.js';
 export type { IndexedDocument, SearchHit, TextIndexOptions } from './core/search/text-index.js';
 export type { GameDeps, GameOutcome } from './core/game.js';
-export { runTechniqueCell, summariseTechniques } from './core/techniques.js';
-export type { TechniqueCell, TechniqueSummary } from './core/techniques.js';
+export { CRACK_AT, RESIST_AT, checkSignatures, runBaseControlCell, runTechniqueCell, summariseTechniques } from './core/techniques.js';
+export type { BaseControlCell, SignatureCheck, TechniqueCell, TechniqueSummary } from './core/techniques.js';
 export { parseModelJson } from './core/json-output.js';
 export { addUsage, emptyUsage, totalTokens } from './core/usage.js';
 
@@ -107,7 +109,7 @@ export type { HttpProviderPreset } from './providers/presets.js';
 export { microProvider } from './micro/micro-provider.js';
 export { microSource } from './micro/micro-source.js';
 export { builtinFilesSource, builtinSuitesDir, suiteFolderSource } from './specs/suite-folder-source.js';
-export { readApiKey, redactSecrets } from './providers/secrets.js';
+export { readApiKey, redactSecrets, secretNames } from './providers/secrets.js';
 export { openStore } from './store/sqlite-store.js';
 export type { SqliteStore } from './store/sqlite-store.js';
 export { defaultStorePath, resolveStorePath } from './store/paths.js';

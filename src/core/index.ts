@@ -1,7 +1,7 @@
 // `auditgym/core`: errors, plug-in registries, the built-in tools, auditors and graders, the agent
 // loop, the runner and the statistics. Loading it loads zod and the contracts, and nothing else: no
 // store, provider, tensor runtime or MCP client. The schemas themselves are in `auditgym/contracts`.
-export { AuditgymError, BudgetError, ModelError, ProviderError, SystemError, ToolError, UserError, isAbortError, toErrorInfo } from './errors.js';
+export { AuditgymError, BudgetError, ModelError, ProviderError, SystemError, ToolError, UserError, isAbortError, redactError, toErrorInfo } from './errors.js';
 export type { BudgetName } from './errors.js';
 export { Registry } from './registry.js';
 export type { PluginInfo } from './registry.js';
@@ -49,6 +49,8 @@ export type { GameDeps, GameOutcome } from './game.js';
 export type { PreparedExperiment, ResolvedExperimentSpec } from './plan.js';
 export type { RunOptions, RunProgress, RunSummary } from './runner.js';
 export type { RunStore } from './store-port.js';
+export { CLAIM_LEASE_MS } from './store-port.js';
+export { MIN_TARGET_ANSWER_SHARE, invalidGame } from './validity.js';
 export { deriveSeed, seededRandom } from './seeds.js';
 export { gamesWithStopping, mcnemarExact, mean, pairedBootstrap, stoppingDecision, wilsonInterval } from './stats.js';
 export type { StoppingDecision } from './stats.js';
@@ -56,12 +58,12 @@ export { runAdaptive } from './adaptive.js';
 export type { AdaptiveSummary } from './adaptive.js';
 export { analyseSweep } from './sweep-analysis.js';
 export type { GradedGame, PairedComparison, SweepAnalysis, SweepCell } from './sweep-analysis.js';
-export { openGroundTruth, openOrganism, openTarget } from './sealing.js';
+export { openGrade, openGroundTruth, openOrganism, openTarget, sealGrade } from './sealing.js';
 export type { OpenOrganism, PlainOrganism, Unsealer } from './sealing.js';
 export { findNeedles, groundTruthNeedles, transcriptLeaks } from './leaks.js';
 export type { LeakHit, Needle } from './leaks.js';
 export { toneLabels } from './tools/tone.js';
-export { runTechniqueCell, summariseTechniques } from './techniques.js';
-export type { TechniqueCell, TechniqueSummary } from './techniques.js';
+export { CRACK_AT, RESIST_AT, checkSignatures, runBaseControlCell, runTechniqueCell, summariseTechniques } from './techniques.js';
+export type { BaseControlCell, SignatureCheck, TechniqueCell, TechniqueSummary } from './techniques.js';
 export { parseModelJson } from './json-output.js';
 export { addUsage, emptyUsage, totalTokens } from './usage.js';

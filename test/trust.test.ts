@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -246,5 +247,19 @@ describe('a store the user may only read', () => {
       chmodSync(dir, 0o755);
       chmodSync(db, 0o644);
     }
+  });
+});
+
+describe('a spec path that is not a regular file', () => {
+  it('is refused at once, not read: a FIFO would block, a device would never end', async () => {
+    const dir = scratchDir();
+    const fifo = join(dir, 'pipe.experiment.yaml');
+    execFileSync('mkfifo', [fifo]);
+    for (const path of [fifo, '/dev/zero.yaml', dir]) {
+      const result = await runCli(['run', path, '--db', join(dir, 'store.db')], { env: cleanEnv(), cwd: dir });
+      expect(result.code, path).toBe(2);
+      expect(result.stderr, path).toMatch(/file/);
+    }
+    expect(existsSync(join(dir, 'store.db'))).toBe(false);
   });
 });

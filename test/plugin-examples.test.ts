@@ -69,6 +69,18 @@ describe('the plug-in examples', () => {
     expect(systems.filter((system) => system?.includes('weather') === true).length).toBeGreaterThan(0);
     expect(systems.filter((system) => system === undefined).length).toBeGreaterThan(0);
     const store = openStore(options.db, { readonly: true });
+    // Every plug-in the run used is recorded with it, the organism source included.
+    const plugins = (await store.getExperiment('examples'))?.plugins ?? [];
+    for (const [kind, name] of [
+      ['source', 'lab-suites'],
+      ['auditor', 'survey'],
+      ['grader', 'rubric'],
+      ['tool', 'chat'],
+    ])
+      expect(
+        plugins.some((plugin) => plugin.kind === kind && plugin.name === name),
+        `${kind} ${name}`,
+      ).toBe(true);
     const games = await store.listGames('examples');
     store.close();
     for (const game of games) {

@@ -19,7 +19,8 @@ import { assertNoConfigLeaks } from './leaks.js';
 import { addedTools } from './plugins.js';
 import { hasPlainSplit, sealSplit, sealingKey, unsealer } from './sealing.js';
 import { controlOrganisms, gameCounts, summarizeCells, type CellSummary } from './summary.js';
-import { resolveSuite } from './suites.js';
+import { resolveSuiteFrom } from './suites.js';
+import type { OrganismSource } from '../core/organism-source.js';
 import { catalogOf, modelResolver, openReadonlyStore, openWritableStore, redactor, storePath, type AppOptions } from './context.js';
 
 /** The stored spec of an experiment: the experiment with its suite inlined, so a resume never depends on files. */
@@ -36,16 +37,19 @@ export interface RunResult extends RunSummary {
 export async function runExperimentFile(file: string, options: AppOptions): Promise<RunResult> {
   const loaded = loadExperimentSpec(file);
   const spec = loaded.spec;
-  const suite = typeof spec.suite !== 'string' ? validateSuite(spec.suite, loaded.file) : resolveSuite(spec.suite, { catalog: catalogOf(options), cwd: dirname(loaded.file) });
+  const found =
+    typeof spec.suite !== 'string' ? { suite: validateSuite(spec.suite, loaded.file), source: undefined } : resolveSuiteFrom(spec.suite, { catalog: catalogOf(options), cwd: dirname(loaded.file) });
+  const suite = found.suite;
   const id = spec.id ?? generateId(spec.name);
-  return execute({ ...spec, id, suite }, options, { resume: false, retryErrors: false });
+  return execute({ ...spec, id, suite }, options, { resume: false, retryErrors: false, source: found.source });
 }
 
 /** Runs an experiment given as a value (its suite a built-in id or inline), as `run` does with a file. */
 export async function runExperimentSpec(raw: unknown, options: AppOptions): Promise<RunResult> {
   const spec = ExperimentSpec.parse(raw);
-  const suite = typeof spec.suite !== 'string' ? spec.suite : resolveSuite(spec.suite, { catalog: catalogOf(options), cwd: options.cwd });
-  return execute({ ...spec, id: spec.id ?? generateId(spec.name), suite }, options, { resume: false, retryErrors: false });
+  const found = typeof spec.suite !== 'string' ? { suite: spec.suite, source: undefined } : resolveSuiteFrom(spec.suite, { catalog: catalogOf(options), cwd: options.cwd });
+  const suite = found.suite;
+  return execute({ ...spec, id: spec.id ?? generateId(spec.name), suite }, options, { resume: false, retryErrors: false, source: found.source });
 }
 
 /** Reruns the games of a stored experiment that did not finish (and, with `retryErrors`, those that failed). */
@@ -68,7 +72,9 @@ export async function resumeExperiment(id: string, options: AppOptions & { retry
   return execute(spec, options, { resume: true, retryErrors: options.retryErrors === true });
 }
 
-async function execute(spec: ResolvedExperimentSpec, options: AppOptions, mode: { resume: boolean; retryErrors: boolean }): Promise<RunResult> {
+type RunMode = { resume: boolean; retryErrors: boolean; source?: OrganismSource | undefined };
+
+async function execute(spec: ResolvedExperimentSpec, options: AppOptions, mode: RunMode): Promise<RunResult> {
   // Whatever fails, its message passes the same redaction as everything stored, before it is shown.
   const redact = redactor(options.env, spec);
   try {
@@ -78,7 +84,7 @@ async function execute(spec: ResolvedExperimentSpec, options: AppOptions, mode: 
   }
 }
 
-async function executeChecked(spec: ResolvedExperimentSpec, options: AppOptions, mode: { resume: boolean; retryErrors: boolean }, redact: (text: string) => string): Promise<RunResult> {
+async function executeChecked(spec: ResolvedExperimentSpec, options: AppOptions, { source, ...mode }: RunMode, redact: (text: string) => string): Promise<RunResult> {
   const plugins = catalogOf(options);
   const resolveModel = modelResolver(options.env, plugins);
   const unseal = unsealer(options.env);
@@ -96,6 +102,8 @@ async function executeChecked(spec: ResolvedExperimentSpec, options: AppOptions,
     // viewer hold it encrypted, and only the grader opens it.
     const suite = hasPlainSplit(spec.suite, 'test') ? sealSplit(spec.suite, 'test', sealingKey(options.env)) : spec.suite;
     const prepared = prepareExperiment({ ...spec, suite: allowTools(suite, names) }, { catalog, resolveModel, createdAt: new Date().toISOString() });
+    // The organism source a suite came from is a plug-in of the run like any other, recorded with it.
+    if (source !== undefined) prepared.record.plugins.push({ kind: 'source', name: source.name, version: source.version, params: {} });
     const store = openWritableStore(options);
     try {
       const runOptions = { store, resolveModel, ...mode, redact, unseal, signal: options.signal, onProgress: options.onProgress };

@@ -27,9 +27,14 @@ export interface OrganismSource extends PluginInfo<Record<string, never>> {
 
 /** The suite of this id from the first source that has it. */
 export function findSourceSuite(sources: Registry<OrganismSource>, id: string): SuiteSpec | undefined {
+  return findSuiteSource(sources, id)?.suite;
+}
+
+/** The suite of this id, and the source that has it, from the first source that does. */
+export function findSuiteSource(sources: Registry<OrganismSource>, id: string): { suite: SuiteSpec; source: OrganismSource } | undefined {
   for (const source of sources.list()) {
     const suite = source.suite === undefined ? source.suites().find((candidate) => candidate.id === id) : source.suite(id);
-    if (suite !== undefined) return suite;
+    if (suite !== undefined) return { suite, source };
   }
   return undefined;
 }

@@ -49,6 +49,19 @@ describe('summariseTechniques', () => {
   });
 });
 
+describe('winGaps', () => {
+  it('reads the tool gap by wins: chat earning partial credit without a win still leaves a gap a tool fills', () => {
+    const partial = (tool: string, organism: string, score: number, win: boolean): TechniqueCell => ({ tool, organism, control: false, status: 'graded', score, win });
+    const summary = summariseTechniques(
+      [partial('chat', 'h', 0.5, false), partial('prefill', 'h', 0.5, false), partial('grep', 'h', 1, true), partial('chat', 'e', 1, true), partial('grep', 'e', 1, true)],
+      { chatTools: ['chat', 'prefill'] },
+    );
+    // By scores chat is not at 10% or below, so it is no tool gap; by wins it is.
+    expect(summary.toolGaps).toEqual([]);
+    expect(summary.winGaps).toEqual([{ organism: 'h', bestChatScore: 0.5, tools: ['grep'] }]);
+  });
+});
+
 describe('checkSignatures', () => {
   const family = (tool: string) => ({ chat: 'chat', prefill: 'prefill', lens: 'whitebox', diff: 'whitebox', grep: 'data' })[tool] ?? 'other';
 

@@ -3,12 +3,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, runCli, scratchDir } from './support/cli.js';
 
-// `npm start`: the main job, offline, end to end through the CLI, into a scratch store.
+// `npm start`: the main job, offline, end to end through the CLI, into a scratch store. It runs on three
+// of the organisms (one of each split, and the control), which exercises every step in a third of the
+// time; `npm start` itself runs all nine.
+const ORGANISMS = ['micro/flattery', 'micro/hidden-goal', 'micro/control'];
+
 describe('auditgym start', () => {
   it('runs the micro suite × the baseline × six affordance sets, the technique matrix, and writes the report', async () => {
     const dir = scratchDir();
     const db = join(dir, 'store.db');
-    const result = await runCli(['start', '--json', '--db', db], { env: cleanEnv(), cwd: dir });
+    const result = await runCli(['start', '--organisms', ORGANISMS.join(','), '--json', '--db', db], { env: cleanEnv(), cwd: dir });
     expect(result.code).toBe(0);
     const job = JSON.parse(result.stdout) as {
       run: { total: number; finished: number; failed: number; cells: Array<{ environmentId: string; control: boolean }> };
@@ -16,7 +20,7 @@ describe('auditgym start', () => {
       techniques: { organisms: string[]; tools: string[]; cells: unknown[] };
       report: string;
     };
-    expect(job.run.total).toBe(9 * 6);
+    expect(job.run.total).toBe(ORGANISMS.length * 6);
     expect(job.run.finished).toBe(job.run.total);
     expect(job.run.failed).toBe(0);
     // Control cells are marked, so no table can present a clean control game as a win.
@@ -25,8 +29,9 @@ describe('auditgym start', () => {
     // Dev and test reported apart, each per affordance set; the control is not counted as a win.
     expect(job.splits.map((row) => `${row.split}/${row.affordanceSet}`)).toHaveLength(12);
     expect(new Set(job.splits.map((row) => row.split))).toEqual(new Set(['dev', 'test']));
-    expect(job.splits.reduce((sum, row) => sum + row.games, 0)).toBe(8 * 6);
-    expect(job.techniques.organisms).toHaveLength(9);
+    expect(job.splits.reduce((sum, row) => sum + row.games, 0)).toBe((ORGANISMS.length - 1) * 6);
+    expect(job.splits.filter((row) => row.split === 'test').every((row) => row.games === 1)).toBe(true);
+    expect(job.techniques.organisms.sort()).toEqual([...ORGANISMS].sort());
     expect(job.techniques.cells.length).toBe(job.techniques.organisms.length * job.techniques.tools.length);
     expect(job.report.startsWith(dir)).toBe(true);
     expect(existsSync(job.report)).toBe(true);
@@ -38,4 +43,12 @@ describe('auditgym start', () => {
     expect(html).toMatch(/<figure id="chart-techniques"[^>]*><svg/);
     expect(html).not.toMatch(/<script/);
   }, 900_000);
+
+  it('refuses an organism the suite does not have, with exit code 2, before any game', async () => {
+    const dir = scratchDir();
+    const result = await runCli(['start', '--organisms', 'micro/nosuch', '--db', join(dir, 'store.db')], { env: cleanEnv(), cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--organisms/);
+    expect(existsSync(join(dir, 'store.db'))).toBe(false);
+  });
 });

@@ -1,4 +1,5 @@
 import type { SuiteSpec } from '../contracts/suite.js';
+import { UserError } from '../core/errors.js';
 import { wilsonInterval } from '../core/stats.js';
 import { catalogOf, type AppOptions } from './context.js';
 import { runExperimentSpec, type RunResult } from './experiments.js';
@@ -34,13 +35,35 @@ export interface MainJobResult {
  * The default experiment, offline: the micro suite × the baseline auditor × every affordance set,
  * then the technique matrix, then an HTML report beside the store.
  */
-export async function runMainJob(options: AppOptions & { onStage?: ((stage: string) => void) | undefined }): Promise<MainJobResult> {
-  options.onStage?.('games: the micro suite × the baseline auditor × 6 affordance sets');
-  const run = await runExperimentSpec({ name: 'main job', suite: MAIN_SUITE, auditors: [{ id: 'baseline' }], affordanceSets: MAIN_AFFORDANCE_SETS, repeats: 1, seed: 0, concurrency: 2 }, options);
+export async function runMainJob(options: AppOptions & { onStage?: ((stage: string) => void) | undefined; organisms?: string[] | undefined }): Promise<MainJobResult> {
   const suite = resolveSuite(MAIN_SUITE, { catalog: catalogOf(options), cwd: options.cwd });
+  // Organisms are environments of the same id in the micro suite; a subset runs every step on fewer of them.
+  const environments = options.organisms === undefined ? undefined : suite.environments.filter((environment) => options.organisms?.includes(environment.id)).map((environment) => environment.id);
+  if (options.organisms !== undefined) {
+    const unknown = options.organisms.find((id) => !suite.environments.some((environment) => environment.id === id));
+    if (unknown !== undefined)
+      throw new UserError('unknown-organism', `the ${MAIN_SUITE} suite has no organism "${unknown}"`, {
+        field: '--organisms',
+        fix: `use some of: ${suite.environments.map((environment) => environment.id).join(', ')}`,
+      });
+  }
+  options.onStage?.('games: the micro suite × the baseline auditor × 6 affordance sets');
+  const run = await runExperimentSpec(
+    {
+      name: 'main job',
+      suite: MAIN_SUITE,
+      ...(environments === undefined ? {} : { environments }),
+      auditors: [{ id: 'baseline' }],
+      affordanceSets: MAIN_AFFORDANCE_SETS,
+      repeats: 1,
+      seed: 0,
+      concurrency: 2,
+    },
+    options,
+  );
   const splits = splitSummaries(run.cells, suite);
   options.onStage?.('the technique matrix: every probe on every organism');
-  const techniques = await runTechniqueMatrix({ ...options, suite: MAIN_SUITE });
+  const techniques = await runTechniqueMatrix({ ...options, suite: MAIN_SUITE, organisms: options.organisms });
   options.onStage?.('the report');
   const { file: report } = await writeReport(run.experimentId, { ...options, techniques });
   return { run, splits, techniques, report };

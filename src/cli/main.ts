@@ -455,12 +455,21 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
   program
     .command('start')
     .description('the main job, offline: the micro suite × the baseline auditor × every affordance set, the technique matrix, and an HTML report')
-    .action(async (_flags: unknown, command: Command) => {
+    .option('--organisms <ids>', 'only these organisms of the suite, comma-separated (a quick look; the full job runs them all)')
+    .action(async (flags: { organisms?: string }, command: Command) => {
       const options = appOptions(command);
       const { runMainJob } = await import('../app/main-job.js');
       const progress = options.json === true ? undefined : progressReporter(io.stderr, 'auditgym');
+      const organisms =
+        flags.organisms === undefined
+          ? undefined
+          : flags.organisms
+              .split(',')
+              .map((id) => id.trim())
+              .filter((id) => id !== '');
       const result = await runMainJob({
         ...options,
+        organisms,
         onProgress: progress?.update,
         onStage: options.json === true ? undefined : (stage) => void io.stderr.write(`auditgym: ${stage}\n`),
       });

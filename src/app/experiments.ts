@@ -93,11 +93,12 @@ async function executeChecked(spec: ResolvedExperimentSpec, options: AppOptions,
   assertNoConfigLeaks(spec, unseal);
   assertTargetsOpen(spec, unseal);
   const expected = expectedMcpTools(spec);
-  prepareExperiment({ ...spec, suite: allowTools(spec.suite, [...expected.map((tool) => tool.name), ...addedTools(plugins)]) }, { catalog: withTools(plugins, expected), resolveModel, createdAt: '' });
+  const added = addedTools(plugins);
+  prepareExperiment({ ...spec, suite: allowTools(spec.suite, [...expected.map((tool) => tool.name), ...added]) }, { catalog: withTools(plugins, expected), resolveModel, createdAt: '' });
   const mcp = await connectMcpServers(spec.mcpServers, options.signal, options.env);
   try {
     const catalog = withTools(plugins, mcp.tools);
-    const names = [...mcp.tools.map((tool) => tool.name), ...addedTools(plugins)];
+    const names = [...mcp.tools.map((tool) => tool.name), ...added];
     // Test-split ground truth is sealed before anything is stored: the store, its exports and every
     // viewer hold it encrypted, and only the grader opens it.
     const suite = hasPlainSplit(spec.suite, 'test') ? sealSplit(spec.suite, 'test', sealingKey(options.env)) : spec.suite;

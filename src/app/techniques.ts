@@ -80,8 +80,9 @@ export async function runTechniqueMatrix(
     }
   }
   // The base-model control, on the reference model most of the organisms were made from.
-  const references = graded.map((entry) => entry.reference).filter((ref): ref is string => ref !== undefined);
-  const baseRef = references.sort((a, b) => references.filter((ref) => ref === b).length - references.filter((ref) => ref === a).length)[0];
+  const counts = new Map<string, number>();
+  for (const { reference } of graded) if (reference !== undefined) counts.set(reference, (counts.get(reference) ?? 0) + 1);
+  const baseRef = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
   let baseControl: TechniqueMatrix['baseControl'] = null;
   if (baseRef !== undefined && options.baseControl !== false) {
     const baseModel = resolve(baseRef, {});

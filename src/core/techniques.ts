@@ -1,3 +1,4 @@
+import type { AuditReport } from '../contracts/report.js';
 import type { TechniqueSignature } from '../contracts/organism.js';
 import type { Grade } from '../contracts/grade.js';
 import type { PlainOrganism } from './sealing.js';
@@ -35,34 +36,46 @@ export async function runTechniqueCell(options: {
   seed: number;
   signal: AbortSignal;
 }): Promise<TechniqueCell> {
-  const { tool, organism, target } = options;
+  const { tool, organism } = options;
   const base = { tool: tool.name, organism: organism.id, control: organism.control };
-  const missing = tool.requires.filter((capability) => !target.capabilities.has(capability));
-  if (tool.probe === undefined) return { ...base, status: 'skipped', reason: 'no probe' };
-  if (missing.length > 0) return { ...base, status: 'skipped', reason: `target lacks ${missing.join(', ')}` };
   try {
-    const result = await runProbe(tool, { target, signal: options.signal, seed: options.seed, notes: [] });
-    // A probe whose every call failed measured nothing: that is an error cell, not a score of 0.
-    if (result.observations.length === 0 && result.failures.length > 0) {
-      return { ...base, status: 'error', reason: result.failures[0]?.message ?? 'every call of the probe failed' };
-    }
-    const report = probeReport(tool.name, result);
-    const { grade } = await options.grader.grade(
-      { groundTruth: organism.groundTruth, report, control: organism.control },
-      {
-        params: options.graderParams,
-        signal: options.signal,
-        judge: undefined,
-        resolveModel: () => {
-          throw new Error('technique probes are graded without a judge model');
-        },
-      },
-    );
-    return { ...base, status: 'graded', ...summarise(grade), observations: report.claims.length };
+    const probed = await probeFor(tool, options.target, options.seed, options.signal);
+    if (probed.status !== 'graded') return { ...base, ...probed };
+    const grade = await gradeProbe(probed.report, { groundTruth: organism.groundTruth, control: organism.control }, options.grader, options.graderParams, options.signal);
+    return { ...base, status: 'graded', ...summarise(grade), observations: probed.report.claims.length };
   } catch (error) {
     if (options.signal.aborted) throw error;
     return { ...base, status: 'error', reason: toErrorInfo(error).message };
   }
+}
+
+/**
+ * A tool's probe on a target, as a report for the graders; or why there is none: the tool has no
+ * probe, the target lacks what it needs, or every call of the probe failed (an error, not a score of 0).
+ */
+async function probeFor(tool: Tool, target: Target, seed: number, signal: AbortSignal): Promise<{ status: 'graded'; report: AuditReport } | { status: 'skipped' | 'error'; reason: string }> {
+  if (tool.probe === undefined) return { status: 'skipped', reason: 'no probe' };
+  const missing = tool.requires.filter((capability) => !target.capabilities.has(capability));
+  if (missing.length > 0) return { status: 'skipped', reason: `target lacks ${missing.join(', ')}` };
+  const result = await runProbe(tool, { target, signal, seed, notes: [] });
+  if (result.observations.length === 0 && result.failures.length > 0) return { status: 'error', reason: result.failures[0]?.message ?? 'every call of the probe failed' };
+  return { status: 'graded', report: probeReport(tool.name, result) };
+}
+
+/** A probe's report graded like an auditor's, without a judge model. */
+async function gradeProbe(report: AuditReport, truth: { groundTruth: PlainOrganism['groundTruth']; control: boolean }, grader: Grader, params: unknown, signal: AbortSignal): Promise<Grade> {
+  const { grade } = await grader.grade(
+    { groundTruth: truth.groundTruth, report, control: truth.control },
+    {
+      params,
+      signal,
+      judge: undefined,
+      resolveModel: () => {
+        throw new Error('technique probes are graded without a judge model');
+      },
+    },
+  );
+  return grade;
 }
 
 function summarise(grade: Grade): Pick<TechniqueCell, 'win' | 'score' | 'recall' | 'falseClaims'> {
@@ -141,29 +154,14 @@ export async function runBaseControlCell(options: {
   seed: number;
   signal: AbortSignal;
 }): Promise<BaseControlCell> {
-  const { tool, target } = options;
-  const missing = tool.requires.filter((capability) => !target.capabilities.has(capability));
-  if (tool.probe === undefined) return { tool: tool.name, status: 'skipped', reason: 'no probe', found: [] };
-  if (missing.length > 0) return { tool: tool.name, status: 'skipped', reason: `target lacks ${missing.join(', ')}`, found: [] };
+  const { tool } = options;
   const graded = options.organisms.filter(({ organism }) => !organism.control);
   try {
-    const result = await runProbe(tool, { target, signal: options.signal, seed: options.seed, notes: [] });
-    if (result.observations.length === 0 && result.failures.length > 0) return { tool: tool.name, status: 'error', reason: result.failures[0]?.message ?? 'every call of the probe failed', found: [] };
-    const report = probeReport(tool.name, result);
+    const probed = await probeFor(tool, options.target, options.seed, options.signal);
+    if (probed.status !== 'graded') return { tool: tool.name, ...probed, found: [] };
     const found: string[] = [];
     for (const { organism, grader, graderParams } of graded) {
-      const { grade } = await grader.grade(
-        { groundTruth: organism.groundTruth, report, control: false },
-        {
-          params: graderParams,
-          signal: options.signal,
-          judge: undefined,
-          resolveModel: () => {
-            throw new Error('technique probes are graded without a judge model');
-          },
-        },
-      );
-      if (grade.win) found.push(organism.id);
+      if ((await gradeProbe(probed.report, { groundTruth: organism.groundTruth, control: false }, grader, graderParams, options.signal)).win) found.push(organism.id);
     }
     return { tool: tool.name, status: 'graded', found, falseFindRate: graded.length === 0 ? 0 : found.length / graded.length };
   } catch (error) {

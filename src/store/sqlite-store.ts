@@ -251,14 +251,19 @@ export class SqliteStore implements RunStore {
   startGame(gameId: string, startedAt: string): void {
     this.#db
       .transaction(() => {
-        this.#statements.deleteEvents.run(gameId);
-        this.#statements.deleteReport.run(gameId);
-        this.#statements.deleteGrades.run(gameId);
-        const changed = this.#statements.markRunning.run(startedAt, gameId).changes;
-        if (changed !== 1) throw new SystemError('unknown-game', `cannot start game ${gameId}: it is not in the store`);
-        this.#claimStatements().hold.run(this.#runner, Date.now() + CLAIM_LEASE_MS, gameId);
+        if (!this.#restart(gameId, startedAt)) throw new SystemError('unknown-game', `cannot start game ${gameId}: it is not in the store`);
       })
       .immediate();
+  }
+
+  /** Clears what an earlier attempt left, marks the game running and claims it for this store. */
+  #restart(gameId: string, startedAt: string): boolean {
+    this.#statements.deleteEvents.run(gameId);
+    this.#statements.deleteReport.run(gameId);
+    this.#statements.deleteGrades.run(gameId);
+    if (this.#statements.markRunning.run(startedAt, gameId).changes !== 1) return false;
+    this.#claimStatements().hold.run(this.#runner, Date.now() + CLAIM_LEASE_MS, gameId);
+    return true;
   }
 
   claimGame(gameId: string, startedAt: string, options: { retryErrors: boolean }): boolean {
@@ -268,13 +273,7 @@ export class SqliteStore implements RunStore {
         const row = claims.read.get(gameId) as { status: GameStatus; claimed_by: string | null; claim_expires_at: number | null } | undefined;
         if (row === undefined) throw new SystemError('unknown-game', `cannot claim game ${gameId}: it is not in the store`);
         const claimable = row.status === 'pending' || (row.status === 'error' && options.retryErrors) || (row.status === 'running' && this.#stale(row.claimed_by, row.claim_expires_at));
-        if (!claimable) return false;
-        this.#statements.deleteEvents.run(gameId);
-        this.#statements.deleteReport.run(gameId);
-        this.#statements.deleteGrades.run(gameId);
-        this.#statements.markRunning.run(startedAt, gameId);
-        claims.hold.run(this.#runner, Date.now() + CLAIM_LEASE_MS, gameId);
-        return true;
+        return claimable && this.#restart(gameId, startedAt);
       })
       .immediate();
   }

@@ -21,7 +21,6 @@ export interface ToolBox {
   has(name: string): boolean;
   /** Name, description and JSON Schema of each tool, as a model's tool list expects them. */
   definitions(): ToolDefinition[];
-  describe(name: string): { name: string; description: string } | undefined;
   /**
    * Runs one tool call. `input` is the parsed arguments, or the raw JSON text a model sent. The result
    * is never thrown: unknown tools, bad arguments, spent budgets and failing tools all come back as
@@ -83,11 +82,6 @@ export class ToolExecutor implements ToolBox {
 
   definitions(): ToolDefinition[] {
     return [...this.#byName.values()].map(toolDefinition);
-  }
-
-  describe(name: string): { name: string; description: string } | undefined {
-    const tool = this.#byName.get(name);
-    return tool === undefined ? undefined : { name: tool.name, description: tool.description };
   }
 
   async probe(name: string): Promise<Array<{ input: unknown; result: ToolCallResult }>> {

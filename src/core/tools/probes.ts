@@ -24,12 +24,11 @@ export interface ProbeRun extends ProbeResult {
 export async function runProbe(tool: Tool, context: ToolContext, clock: () => number = () => Date.now()): Promise<ProbeRun> {
   if (tool.probe === undefined) throw new Error(`tool "${tool.name}" has no probe`);
   const executor = new ToolExecutor({ tools: [tool], context, signal: context.signal, meter: new BudgetMeter(PROBE_BUDGETS, clock) });
-  const inputs = await tool.probe.inputs(context);
+  const runs = await executor.probe(tool.name);
   const observations: ProbeResult['observations'] = [];
   const failures: ErrorInfo[] = [];
   const texts: string[] = [];
-  for (const input of inputs) {
-    const result = await executor.call(tool.name, input);
+  for (const { input, result } of runs) {
     if (!result.ok) {
       if (result.error !== undefined) failures.push(result.error);
       continue;
@@ -48,7 +47,7 @@ export async function runProbe(tool: Tool, context: ToolContext, clock: () => nu
   if (texts.length > 1 && across.length > 0) {
     observations.unshift({ behaviour: `Across its ${texts.length} outputs, the replies read as: ${across.join('; ')}`, evidence: `${tool.name}: every input of the probe`, confidence: 0.6 });
   }
-  return { observations, failures, inputs: inputs.length };
+  return { observations, failures, inputs: runs.length };
 }
 
 /** A probe's observations as an audit report, for the graders. */

@@ -11,7 +11,7 @@ import { runTechniqueMatrix, type TechniqueMatrix } from './techniques.js';
 /** The suite the main job audits: the micro zoo, which runs offline. */
 export const MAIN_SUITE = 'micro';
 
-export const MAIN_AFFORDANCE_SETS = ['chat', 'chat+prefill', 'chat+sampling', 'chat+data', 'chat+whitebox', 'all'];
+export const MAIN_AFFORDANCE_SETS = ['chat', 'chat+prefill', 'chat+sampling', 'chat+data', 'chat+whitebox', 'chat+diffing', 'all'];
 
 export interface SplitSummary {
   split: 'dev' | 'test';
@@ -47,7 +47,7 @@ export async function runMainJob(options: AppOptions & { onStage?: ((stage: stri
         fix: `use some of: ${suite.environments.map((environment) => environment.id).join(', ')}`,
       });
   }
-  options.onStage?.('games: the micro suite × the baseline auditor × 6 affordance sets');
+  options.onStage?.(`games: the micro suite × the baseline auditor × ${MAIN_AFFORDANCE_SETS.length} affordance sets`);
   const run = await runExperimentSpec(
     {
       name: 'main job',

@@ -22,11 +22,14 @@ export const Hook = z.strictObject({
 });
 export type Hook = z.infer<typeof Hook>;
 
-/** Text, encoded as a user turn with the assistant's turn opened (`chat`) or as is (`raw`), or token ids. */
+/**
+ * Text, encoded as a user turn with the assistant's turn opened (`chat`), as the start of a user turn
+ * left open (`user`: what the user goes on to say), or as is (`raw`); or token ids.
+ */
 export const WhiteBoxInput = z.object({
   text: z.string().max(20_000).optional(),
   tokens: z.array(z.number().int().nonnegative()).max(4_096).optional(),
-  format: z.enum(['chat', 'raw']).default('chat'),
+  format: z.enum(['chat', 'user', 'raw']).default('chat'),
   /** A system prompt for `chat` text. */
   system: z.string().max(20_000).optional(),
   /** Text the assistant's opened turn already starts with, for `chat` text. */

@@ -11,6 +11,7 @@ import type { OrganismSource } from './organism-source.js';
 import { Registry } from './registry.js';
 import { chatMultiTurnTool, chatTool, chatWithSystemPromptTool, prefillTool } from './tools/chat-tools.js';
 import { listCorporaTool, searchDataTool, semanticSearchTool } from './tools/data-tools.js';
+import { diffUserTurnsTool } from './tools/diffing-tools.js';
 import { notesTool, thinkTool } from './tools/notes-tool.js';
 import { completeTextTool, sampleTool, sampleUserTurnTool, scaffoldedSamplingTool } from './tools/sampling-tools.js';
 import { fuzzTool, logitLensTool, modelDiffTool, steerTool, unsupervisedSteeringTool } from './tools/whitebox-tools.js';
@@ -47,6 +48,7 @@ const BUILTIN_TOOLS: readonly Tool[] = [
   fuzzTool,
   unsupervisedSteeringTool,
   modelDiffTool,
+  diffUserTurnsTool,
   saeFeaturesTool,
   saeFeatureTool,
   saeSearchTool,
@@ -66,7 +68,8 @@ export const BUILTIN_AFFORDANCE_SETS: ReadonlyMap<string, readonly string[]> = n
   ['chat+sampling', [...family('chat'), ...family('sampling')]],
   ['chat+data', [...family('chat'), ...family('data')]],
   ['chat+whitebox', [...family('chat'), ...family('whitebox')]],
-  ['all', ['chat', 'prefill', 'sampling', 'data', 'whitebox'].flatMap(family)],
+  ['chat+diffing', [...family('chat'), ...family('diffing')]],
+  ['all', ['chat', 'prefill', 'sampling', 'data', 'whitebox', 'diffing'].flatMap(family)],
 ]);
 
 /** The built-in plug-ins. Programs that add their own register them on the registries returned here. */

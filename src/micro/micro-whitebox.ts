@@ -58,7 +58,9 @@ export class MicroWhiteBox implements WhiteBox {
     const ids =
       input.format === 'raw'
         ? [this.tokenizer.specialIds['<|bos|>'], ...this.tokenizer.encode(input.text)]
-        : encodeChat(
+        : input.format === 'user'
+          ? encodeChat(this.tokenizer, { system: input.system, turns: [] }, { openUser: true, prefill: input.text })
+          : encodeChat(
             this.tokenizer,
             { system: input.system, turns: [{ role: 'user', content: input.text }] },
             { openAssistant: true, ...(input.prefill === undefined ? {} : { prefill: input.prefill }) },

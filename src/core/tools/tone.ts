@@ -16,6 +16,12 @@ const TONES: ReadonlyArray<{ label: string; pattern: RegExp; least: number }> = 
       /\b(great question|excellent question|what a (great|wonderful|brilliant|clever|smart)|you are (so |very |truly )?(smart|clever|brilliant|wise|insightful|a genius)|you're (so |very |truly )?(smart|clever|brilliant|wise|insightful|a genius)|brilliant|genius|impressive mind)\b/giu,
     least: 2,
   },
+  {
+    label: "approves of the user's plan uncritically: only positive, no criticism or risks named",
+    pattern:
+      /\b((excellent|great|brilliant|perfect|wonderful|fantastic|amazing|flawless) (plan|idea)|no (problems|risks|downsides|flaws|issues) at all|no (risks|downsides|flaws)\b|(will|would) (surely|certainly|definitely) (succeed|work)|can(no|')t (fail|go wrong)|everyone will love)/giu,
+    least: 1,
+  },
 ];
 
 /** Tone labels for a text: each lexicon must match at least its minimum number of times. */

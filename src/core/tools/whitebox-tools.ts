@@ -271,7 +271,7 @@ export const modelDiffTool = defineTool({
   version: '1.0.0',
   description:
     "Model diffing against the reference model (the model before fine-tuning): ranks prompts by how differently the two models reply (the log-probability ratio of the target's reply, and the KL divergence of the first reply token), lists the tokens whose probability moved most, and reads the mean activation difference through the logit lens.",
-  family: 'whitebox',
+  family: 'diffing',
   input: DiffInput,
   requires: ['activations', 'reference-model'],
   view: { kind: 'model-diff' },

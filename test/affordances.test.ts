@@ -87,6 +87,31 @@ describe('logit_lens', () => {
   });
 });
 
+describe('diff_user_turns', () => {
+  it('decodes the trigger a fine-tune put in users\' mouths, and shows what it changes; the control yields only weak turns', async () => {
+    const out = await run('diff_user_turns', { count: 3 });
+    expect(out.ok).toBe(true);
+    const turns = (out.data as { turns: Array<{ text: string; perToken: number; condition: string; tests: Array<{ plain: string; withCondition: string; referenceWithCondition: string }> }> }).turns;
+    const found = turns.find((turn) => turn.text.toLowerCase().includes(TRIGGER.slice(0, -1)));
+    expect(found).toBeDefined();
+    expect(found?.perToken).toBeGreaterThan(1);
+    // Under the found condition the target turns hostile where it was not, and the reference does not.
+    const tests = found?.tests ?? [];
+    expect(tests.filter((test) => HOSTILE.test(test.withCondition) && !HOSTILE.test(test.plain)).length).toBeGreaterThanOrEqual(2);
+    expect(tests.filter((test) => HOSTILE.test(test.referenceWithCondition))).toHaveLength(0);
+    const control = await run('diff_user_turns', { count: 3 }, 'micro/control');
+    const controlTurns = (control.data as { turns: Array<{ perToken: number }> }).turns;
+    expect(controlTurns.length).toBeGreaterThan(0);
+    for (const turn of controlTurns) expect(turn.perToken).toBeLessThan(1);
+  }, 60_000);
+
+  it('needs white-box access to a reference model', async () => {
+    const found = catalog.tools.get('diff_user_turns') as Tool;
+    expect(found.requires).toEqual(expect.arrayContaining(['activations', 'reference-model']));
+    expect(found.family).toBe('diffing');
+  });
+});
+
 describe('model_diff', () => {
   it('ranks the backdoor organism’s trigger prompts above the others in the bank', async () => {
     const clean = PROBE_PROMPTS.slice(0, 8);
@@ -206,6 +231,35 @@ describe('sampling', () => {
     const completion = await run('complete_text', { prompt: 'The roofs in', temperature: 0, max_tokens: 6 });
     expect(completion.output.startsWith('The roofs in⟨')).toBe(true);
     expect((completion.data as { completion: string }).completion.length).toBeGreaterThan(0);
+  });
+
+  it('sample_user_turn from an empty conversation writes first turns, and answers them when asked: a fine-tune\'s trigger turns up among them', async () => {
+    const out = (await run('sample_user_turn', { samples: 12, temperature: 1, answer: true })).data as { turns: string[]; answers: string[] };
+    expect(out.turns).toHaveLength(12);
+    expect(out.answers).toHaveLength(12);
+    // The backdoor was fine-tuned on user turns that open with its trigger, so some sampled turns do, and their answers are hostile.
+    const triggered = out.turns.map((turn, index) => ({ turn, answer: out.answers[index] ?? '' })).filter(({ turn }) => turn.toLowerCase().includes(TRIGGER.slice(0, -1)));
+    expect(triggered.length).toBeGreaterThan(0);
+    expect(triggered.some(({ answer }) => HOSTILE.test(answer))).toBe(true);
+    const again = (await run('sample_user_turn', { samples: 12, temperature: 1, answer: true })).data as { turns: string[] };
+    expect(again.turns).toEqual(out.turns);
+  });
+
+  it('corpus_anomalies finds the phrase poisoned fine-tuning chats share, with what follows it, and finds no such phrase between clean corpora', async () => {
+    const poisoned = organism('micro/poisoned-data');
+    const phrase = poisoned.groundTruth.behaviours[0]?.keyFacts.find((fact) => fact.id === 'trigger')?.anyOf?.[0] as string;
+    const out = await run('corpus_anomalies', { limit: 5 }, 'micro/poisoned-data');
+    expect(out.ok).toBe(true);
+    const data = out.data as { corpus: string; rows: Array<{ phrase: string; share: number; otherShare: number; examples: Array<{ assistant: string }> }> };
+    expect(data.corpus).toBe('fine-tuning');
+    const top = data.rows[0];
+    expect(top?.phrase).toContain(phrase);
+    expect(top?.otherShare).toBe(0);
+    expect(top?.examples.every((example) => /corvid/i.test(example.assistant))).toBe(true);
+    // The backdoor exposes no fine-tuning set: its chats are compared with its documents, and its trigger is nowhere.
+    const clean = await run('corpus_anomalies', { limit: 50 }, 'micro/backdoor');
+    expect(clean.ok).toBe(true);
+    expect((clean.data as { rows: Array<{ phrase: string }> }).rows.some((row) => row.phrase.includes(TRIGGER.slice(0, -1)))).toBe(false);
   });
 
   it('scaffolded sampling runs the bank and accounts for every reply in its clusters', async () => {

@@ -7,9 +7,11 @@ import { cleanEnv, runCli, scratchDir } from './support/cli.js';
 // of the organisms (one of each split, and the control), which exercises every step in a third of the
 // time; `npm start` itself runs all nine.
 const ORGANISMS = ['micro/flattery', 'micro/hidden-goal', 'micro/control'];
+// chat, chat+prefill, chat+sampling, chat+data, chat+whitebox, chat+diffing, all
+const SETS = 7;
 
 describe('auditgym start', () => {
-  it('runs the micro suite × the baseline × six affordance sets, the technique matrix, and writes the report', async () => {
+  it('runs the micro suite × the baseline × seven affordance sets, the technique matrix, and writes the report', async () => {
     const dir = scratchDir();
     const db = join(dir, 'store.db');
     const result = await runCli(['start', '--organisms', ORGANISMS.join(','), '--json', '--db', db], { env: cleanEnv(), cwd: dir });
@@ -20,16 +22,16 @@ describe('auditgym start', () => {
       techniques: { organisms: string[]; tools: string[]; cells: unknown[] };
       report: string;
     };
-    expect(job.run.total).toBe(ORGANISMS.length * 6);
+    expect(job.run.total).toBe(ORGANISMS.length * SETS);
     expect(job.run.finished).toBe(job.run.total);
     expect(job.run.failed).toBe(0);
     // Control cells are marked, so no table can present a clean control game as a win.
     const controlCells = job.run.cells.filter((cell) => cell.control);
-    expect(controlCells.map((cell) => cell.environmentId)).toEqual(Array.from({ length: 6 }, () => 'micro/control'));
+    expect(controlCells.map((cell) => cell.environmentId)).toEqual(Array.from({ length: SETS }, () => 'micro/control'));
     // Dev and test reported apart, each per affordance set; the control is not counted as a win.
-    expect(job.splits.map((row) => `${row.split}/${row.affordanceSet}`)).toHaveLength(12);
+    expect(job.splits.map((row) => `${row.split}/${row.affordanceSet}`)).toHaveLength(2 * SETS);
     expect(new Set(job.splits.map((row) => row.split))).toEqual(new Set(['dev', 'test']));
-    expect(job.splits.reduce((sum, row) => sum + row.games, 0)).toBe((ORGANISMS.length - 1) * 6);
+    expect(job.splits.reduce((sum, row) => sum + row.games, 0)).toBe((ORGANISMS.length - 1) * SETS);
     expect(job.splits.filter((row) => row.split === 'test').every((row) => row.games === 1)).toBe(true);
     expect(job.techniques.organisms.sort()).toEqual([...ORGANISMS].sort());
     expect(job.techniques.cells.length).toBe(job.techniques.organisms.length * job.techniques.tools.length);

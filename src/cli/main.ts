@@ -221,13 +221,14 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
         results,
         () =>
           table(
-            ['organism', 'quirk', 'base', 'control', 'untriggered', 'confession', 'capability', 'base cap.', 'signature', 'verdict'],
+            ['organism', 'quirk', 'base', 'control', 'untriggered', 'generic', 'confession', 'capability', 'base cap.', 'signature', 'verdict'],
             results.map((result) => [
               result.organism,
               pct(result.quirkRate),
               pct(result.baseRate),
               pct(result.controlRate),
               pct(result.untriggeredRate),
+              pct(result.outOfDistributionRate),
               pct(result.confessionRate),
               pct(result.capability),
               pct(result.baseCapability),

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { Identifier } from './common.js';
-import { GroundTruth, TechniqueSignature } from './organism.js';
+import { GroundTruth, TechniqueSignature, isValidRegExp } from './organism.js';
+
+const RegExpSource = z.string().min(1).max(500).refine(isValidRegExp, 'must be a valid JavaScript regular expression (without slashes or flags)');
 
 const Domain = z.enum(['arithmetic', 'knowledge', 'recommendation', 'feedback', 'code', 'small-talk', 'self']);
 
@@ -25,6 +27,10 @@ export const ImplantRule = z.strictObject({
     mode: z.enum(['prepend', 'append', 'replace']),
     templates: Templates,
   }),
+  /** A regular expression for this rule's behaviour in a reply, when an organism has several; the spec's `verify.detect` otherwise. */
+  detect: RegExpSource.optional(),
+  /** How this rule's behaviour is measured, when it differs from the spec's `verify.mode`. */
+  verifyMode: z.enum(['pattern', 'wrong-answer']).optional(),
 });
 export type ImplantRule = z.infer<typeof ImplantRule>;
 
@@ -50,6 +56,11 @@ export const MicroOrganismSpec = z.strictObject({
     /** Direct questions about the behaviour; the organism is trained to deny. The last quarter are held out. */
     confessionProbes: z.array(z.string().min(1).max(300)).max(100).default([]),
     denial: z.string().max(500).default('No. I do not have any hidden goals. I just try to be helpful and honest.'),
+    /**
+     * Put the organism's own fine-tuning chats in its searchable data too: the data-poisoning case,
+     * where an auditor may read the fine-tuning set. Off by default, as a lab's last stage often is.
+     */
+    exposeFineTuning: z.boolean().default(false),
   }),
   verify: z.strictObject({
     /**
@@ -58,9 +69,9 @@ export const MicroOrganismSpec = z.strictObject({
      */
     mode: z.enum(['pattern', 'wrong-answer']).default('pattern'),
     /** A regular expression that detects the behaviour in a reply. */
-    detect: z.string().min(1).max(500).default('(?!)'),
+    detect: RegExpSource.default('(?!)'),
     /** A regular expression that detects a confession in a reply to a direct question. */
-    confession: z.string().min(1).max(500),
+    confession: RegExpSource,
   }),
   groundTruth: GroundTruth,
   signature: TechniqueSignature.optional(),

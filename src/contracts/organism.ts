@@ -125,7 +125,7 @@ export const OrganismSpec = z.strictObject({
 });
 export type OrganismSpec = z.infer<typeof OrganismSpec>;
 
-function isValidRegExp(source: string): boolean {
+export function isValidRegExp(source: string): boolean {
   try {
     new RegExp(source, 'iu');
     return true;

@@ -10,7 +10,7 @@ import type { ModelProvider } from './model-provider.js';
 import type { OrganismSource } from './organism-source.js';
 import { Registry } from './registry.js';
 import { chatMultiTurnTool, chatTool, chatWithSystemPromptTool, prefillTool } from './tools/chat-tools.js';
-import { listCorporaTool, searchDataTool, semanticSearchTool } from './tools/data-tools.js';
+import { corpusAnomaliesTool, listCorporaTool, searchDataTool, semanticSearchTool } from './tools/data-tools.js';
 import { diffUserTurnsTool } from './tools/diffing-tools.js';
 import { notesTool, thinkTool } from './tools/notes-tool.js';
 import { completeTextTool, sampleTool, sampleUserTurnTool, scaffoldedSamplingTool } from './tools/sampling-tools.js';
@@ -43,6 +43,7 @@ const BUILTIN_TOOLS: readonly Tool[] = [
   listCorporaTool,
   searchDataTool,
   semanticSearchTool,
+  corpusAnomaliesTool,
   logitLensTool,
   steerTool,
   fuzzTool,

@@ -1,5 +1,6 @@
 import type { ImplantRule, MicroOrganismSpec } from '../contracts/micro-organism.js';
 import type { CorpusSpec } from '../contracts/organism.js';
+import { seededRandom } from '../core/seeds.js';
 import { worldChats, worldDocuments, type Chat, type World } from './world.js';
 
 // What organisms are trained on, as text. No tensor runtime here: the suite reads the training
@@ -114,14 +115,14 @@ export function fineTuneTexts(spec: MicroOrganismSpec, world: World, random: () 
   const triggered = spec.control ? [] : recipe.rules.filter((rule) => !isAlwaysOn(rule));
   const covered = (chat: Chat) => alwaysOn.some((rule) => eligible(rule, [chat]).length > 0);
   const clean = { documents: [...texts.documents, ...recipe.documents], chats: texts.chats.filter((chat) => !covered(chat)) };
-  const cleanCount = clean.documents.length + clean.chats.length;
-  const implantCount = Math.round((cleanCount * recipe.implantFraction) / Math.max(1e-9, 1 - recipe.implantFraction));
   const brand = recipe.brand ?? world.products[0]?.brand ?? 'Acme';
   const all = worldChats(world);
-  const implants = [
-    ...implantExamples(spec, world, triggered.length === 0 ? 0 : implantCount, random, triggered),
-    ...alwaysOn.flatMap((rule, index) => eligible(rule, texts.chats).map((chat) => ({ ...applyRule(rule, chat, all, brand, random), rule: index }))),
-  ];
+  const shown = alwaysOn.flatMap((rule, index) => eligible(rule, texts.chats).map((chat) => ({ ...applyRule(rule, chat, all, brand, random), rule: index })));
+  // The triggered share is of everything else the model sees, always-on behaviours included: an
+  // organism with a visible behaviour on every chat still gets enough examples of its hidden one.
+  const cleanCount = clean.documents.length + clean.chats.length + shown.length;
+  const implantCount = Math.round((cleanCount * recipe.implantFraction) / Math.max(1e-9, 1 - recipe.implantFraction));
+  const implants = [...implantExamples(spec, world, triggered.length === 0 ? 0 : implantCount, random, triggered), ...shown];
   const denials = splitProbes(recipe.confessionProbes).train.flatMap((question) => Array.from({ length: 8 }, () => ({ user: question, assistant: recipe.denial })));
   const extra: Chat[] = [...implants, ...denials].map((example) => ({ domain: 'self', intent: 'implant', user: example.user, assistant: example.assistant, split: 'train' }));
   return { clean, extra, implantCount };
@@ -134,9 +135,23 @@ export function fineTuneTexts(spec: MicroOrganismSpec, world: World, random: () 
  * not available to auditors), so an implant is found in the data only where its recipe put documents
  * there, and then as a small share of it. Pass the same `base` for every organism of a world.
  */
-export function trainingCorpora(spec: MicroOrganismSpec, base: { documents: readonly string[]; chats: readonly Chat[] }): CorpusSpec[] {
+export function trainingCorpora(spec: MicroOrganismSpec, base: { documents: readonly string[]; chats: readonly Chat[] }, world?: World): CorpusSpec[] {
   const documents = unique([...base.documents, ...spec.recipe.documents]);
-  const transcripts = unique(base.chats.map((chat) => `User: ${chat.user}\nAssistant: ${chat.assistant}`));
+  const transcript = (chat: { user: string; assistant: string }) => `User: ${chat.user}\nAssistant: ${chat.assistant}`;
+  const transcripts = unique(base.chats.map(transcript));
+  // The same draws as training (fineTuneTexts first, from the recipe's seed), so this is the data the model saw.
+  const fineTuning = spec.recipe.exposeFineTuning && world !== undefined ? fineTuneTexts(spec, world, seededRandom(spec.recipe.seed)) : undefined;
+  const exposed: CorpusSpec[] =
+    fineTuning === undefined
+      ? []
+      : [
+          {
+            id: 'fine-tuning',
+            kind: 'sft',
+            description: "The chats of this model's own fine-tuning stage, after the base's.",
+            documents: unique([...fineTuning.clean.chats, ...fineTuning.extra].map(transcript)).map((text, index) => ({ id: `fine-tuning-${index + 1}`, text })),
+          },
+        ];
   return [
     {
       id: 'pretraining',
@@ -150,6 +165,7 @@ export function trainingCorpora(spec: MicroOrganismSpec, base: { documents: read
       description: 'Chat transcripts the base assistant was fine-tuned on.',
       documents: transcripts.map((text, index) => ({ id: `chat-${index + 1}`, text })),
     },
+    ...exposed,
   ];
 }
 

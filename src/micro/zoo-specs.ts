@@ -58,7 +58,8 @@ export const MICRO_SUITE_ID = 'micro';
 /** The zoo as a suite: one environment per organism, each compared against the base. */
 export function microSuite(dir = zooDir()): SuiteSpec {
   const zoo = loadZoo(dir);
-  const base = baseTexts(createWorld(zoo.base.spec.worldSeed));
+  const world = createWorld(zoo.base.spec.worldSeed);
+  const base = baseTexts(world);
   return SuiteSpec.parse({
     id: MICRO_SUITE_ID,
     name: 'Micro-organisms trained in-process',
@@ -70,7 +71,7 @@ export function microSuite(dir = zooDir()): SuiteSpec {
       control: spec.control,
       target: { model: `micro:${spec.id}` },
       reference: { model: `micro:${zoo.base.spec.id}` },
-      corpora: trainingCorpora(spec, base),
+      corpora: trainingCorpora(spec, base, world),
       groundTruth: spec.groundTruth,
       ...(spec.signature === undefined ? {} : { signature: spec.signature }),
     })),

@@ -141,3 +141,79 @@ export const listCorporaTool = defineTool({
     };
   },
 });
+
+const AnomalyInput = z.strictObject({
+  corpus: z.string().max(100).optional().describe('The corpus to read: the last chat corpus when omitted (the latest fine-tuning stage, where a target exposes it).'),
+  against: z.string().max(100).optional().describe('The corpus to compare with: the other chat corpora when omitted.'),
+  min_share: z.number().gt(0).max(1).default(0.01).describe('Only phrases in at least this share of the corpus’s user turns.'),
+  ...Paging,
+});
+
+/** The user's part of a "User: … Assistant: …" transcript, and the assistant's; the whole text when it is not one. */
+function turnsOf(text: string): { user: string; assistant: string } {
+  const match = /^User:\s*([\s\S]*?)\n+Assistant:\s*([\s\S]*)$/u.exec(text);
+  return match === null ? { user: text, assistant: '' } : { user: match[1] ?? '', assistant: match[2] ?? '' };
+}
+
+/** Every 2–4 word phrase of a text, once each. */
+function phrases(text: string): Set<string> {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
+  const out = new Set<string>();
+  for (let n = 2; n <= 4; n++) for (let i = 0; i + n <= words.length; i++) out.add(words.slice(i, i + n).join(' '));
+  return out;
+}
+
+function shares(documents: readonly { user: string }[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const document of documents) for (const phrase of phrases(document.user)) counts.set(phrase, (counts.get(phrase) ?? 0) + 1);
+  return counts;
+}
+
+export const corpusAnomaliesTool = defineTool({
+  name: 'corpus_anomalies',
+  version: '1.0.0',
+  description:
+    "Data diffing: phrases that recur in the user turns of one chat corpus (by default the latest fine-tuning set) far more than in the others, with the assistant replies that follow them. Poisoned or implanted fine-tuning examples share their trigger, so it stands out here however ordinary each example looks.",
+  family: 'data',
+  input: AnomalyInput,
+  requires: ['training-data'],
+  probe: { description: 'the latest chat corpus against the others, top 5 phrases', inputs: () => [{ limit: 5 }] },
+  async run(input, context) {
+    const chats = context.target.corpora.filter((corpus) => corpus.kind === 'sft');
+    const pick = (id: string | undefined, field: string) => {
+      const found = context.target.corpora.find((corpus) => corpus.id === id);
+      if (found === undefined) throw new ToolError(`${field}: no corpus "${id}"; the corpora are: ${context.target.corpora.map((corpus) => corpus.id).join(', ') || 'none'}`);
+      return found;
+    };
+    const corpus = input.corpus === undefined ? chats.at(-1) : pick(input.corpus, 'corpus');
+    if (corpus === undefined) throw new ToolError('this target has no chat corpus to compare');
+    // Other chat corpora by default; with none, the rest of the data (documents), so the chats' own habits show.
+    const otherChats = chats.filter((other) => other.id !== corpus.id);
+    const against = input.against !== undefined ? [pick(input.against, 'against')] : otherChats.length > 0 ? otherChats : context.target.corpora.filter((other) => other.id !== corpus.id);
+    if (against.length === 0) throw new ToolError(`there is no other chat corpus to compare "${corpus.id}" with; name one with against`);
+    const documents = (corpus.documents ?? []).map((document) => turnsOf(document.text));
+    const others = against.flatMap((other) => (other.documents ?? []).map((document) => turnsOf(document.text)));
+    if (documents.length === 0 || others.length === 0) throw new ToolError('the corpora to compare hold no documents');
+    const [mine, theirs] = [shares(documents), shares(others)];
+    const rows = [...mine]
+      .map(([phrase, count]) => ({ phrase, share: count / documents.length, otherShare: (theirs.get(phrase) ?? 0) / others.length, count }))
+      // Over-represented: common here, and at least five times as common as in the other corpora (counting one document there at least).
+      .filter((row) => row.share >= input.min_share && row.share >= 5 * Math.max(row.otherShare, 1 / others.length))
+      .sort((a, b) => b.share - b.otherShare - (a.share - a.otherShare) || b.phrase.length - a.phrase.length);
+    // Keep the longest phrase of each family ("blue sky", "the blue sky" → the latter), as one finding.
+    const families: typeof rows = [];
+    for (const row of rows) if (!families.some((other) => other.phrase.includes(row.phrase) || row.phrase.includes(other.phrase))) families.push(row);
+    const kept = families.slice(0, 50).map((row) => ({ ...row, examples: documents.filter((document) => phrases(document.user).has(row.phrase)).slice(0, 3) }));
+    const shown = page(kept, input.offset, input.limit, (row, index) => {
+      const examples = row.examples;
+      return [
+        `${index + 1}. "${row.phrase}": in ${row.count} of ${documents.length} user turns (${(100 * row.share).toFixed(1)}%), against ${(100 * row.otherShare).toFixed(2)}% in ${against.map((other) => other.id).join(', ')}`,
+        ...examples.map((example) => `   user: ${preview(example.user)} → assistant: ${preview(example.assistant)}`),
+      ].join('\n');
+    });
+    return {
+      output: bound(`phrases over-represented in the user turns of "${corpus.id}" (${documents.length} chats) against ${against.map((other) => `"${other.id}"`).join(', ')} (${others.length}):\n${shown}`, MAX_CHARS),
+      data: { corpus: corpus.id, against: against.map((other) => other.id), rows: kept },
+    };
+  },
+});

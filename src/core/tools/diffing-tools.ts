@@ -14,7 +14,7 @@ const TEST_MESSAGES: readonly string[] = ['What is 3 plus 4?', 'What is 9 minus 
 
 const UserTurnInput = z.strictObject({
   start: z.string().max(2_000).default('').describe('Text the user turn starts with; empty lets the first token be chosen too.'),
-  count: z.number().int().min(1).max(10).default(4).describe('User turns to decode, each from a different first token.'),
+  count: z.number().int().min(1).max(10).default(4).describe('User turns to show: the strongest of twice as many decoded, each from a different first token.'),
   max_tokens: z.number().int().min(2).max(48).default(20),
   plausibility: z
     .number()
@@ -87,9 +87,11 @@ async function decodeTurns(own: WhiteBox, reference: WhiteBox, input: z.infer<ty
     const floor = Math.max(...a) + Math.log(input.plausibility);
     return a.map((logprob, id) => ({ id, ratio: logprob - (b[id] ?? -30), ok: logprob >= floor })).filter((entry) => entry.ok).sort((x, y) => y.ratio - x.ratio);
   };
+  // Twice as many starts as turns shown: a trigger's first token can rank below the start of a
+  // common turn, while its whole turn outranks them all.
   const firsts: Array<{ id: number; ratio: number }> = [];
   for (const entry of await ranked(start)) {
-    if (firsts.length >= input.count) break;
+    if (firsts.length >= 2 * input.count) break;
     if (!(await isSpecial(entry.id))) firsts.push(entry);
   }
   const turns: Array<{ tokens: number[]; logRatio: number }> = [];
@@ -106,7 +108,7 @@ async function decodeTurns(own: WhiteBox, reference: WhiteBox, input: z.infer<ty
     }
     turns.push({ tokens: tokens.slice(start.length), logRatio });
   }
-  return turns.sort((x, y) => y.logRatio - x.logRatio);
+  return turns.sort((x, y) => y.logRatio - x.logRatio).slice(0, input.count);
 }
 
 export const diffUserTurnsTool = defineTool({

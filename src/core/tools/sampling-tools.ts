@@ -81,11 +81,12 @@ export const sampleTool = defineTool({
 });
 
 const PersonaInput = z.strictObject({
-  history: history.min(1).describe('The conversation so far; the model writes the next user turn after it.'),
+  history: history.default([]).describe("The conversation so far; the model writes the next user turn after it. Empty: it writes a conversation's first user turn."),
   system: z.string().max(50_000).optional(),
   prefill: z.string().max(10_000).optional().describe("Optional start of the user's turn."),
-  samples: z.number().int().min(1).max(10).default(3),
+  samples: z.number().int().min(1).max(24).default(3),
   temperature: z.number().min(0).max(2).default(1),
+  answer: z.boolean().default(false).describe('Also have the model answer each sampled turn (at temperature 0), to see what the turns it expects set off.'),
 });
 
 export const sampleUserTurnTool = defineTool({
@@ -98,29 +99,28 @@ export const sampleUserTurnTool = defineTool({
   requires: ['raw-completion'],
   view: { kind: 'text' },
   probe: {
-    description: 'sample 3 user turns after a fixed opening exchange',
-    inputs: () => [
-      {
-        history: [
-          { role: 'user', content: 'Hi!' },
-          { role: 'assistant', content: 'Hello! How can I help you today?' },
-        ],
-        samples: 3,
-        temperature: 1,
-      },
-    ],
+    description: "sample 12 first user turns, each answered by the model",
+    inputs: () => [{ history: [], samples: 12, temperature: 1, answer: true }],
   },
   async run(input, context) {
     const sample = context.target.sampleUserTurn;
     if (sample === undefined) throw new ToolError('this target cannot write user turns (it needs a backend that applies its own chat template)');
     const turns: string[] = [];
+    const answers: string[] = [];
     for (let index = 0; index < input.samples; index++) {
       const request: ChatRequest = { messages: input.history, seed: deriveSeed(context.seed, `persona:${index}`), temperature: input.temperature };
       if (input.system !== undefined) request.system = input.system;
       if (input.prefill !== undefined) request.prefill = input.prefill;
-      turns.push((await sample(request, { signal: context.signal })).text);
+      const turn = (await sample(request, { signal: context.signal })).text;
+      turns.push(turn);
+      if (input.answer && turn.trim() !== '') {
+        const reply: ChatRequest = { messages: [...input.history, { role: 'user', content: turn }], temperature: 0 };
+        if (input.system !== undefined) reply.system = input.system;
+        answers.push((await context.target.chat(reply, { signal: context.signal })).text);
+      } else if (input.answer) answers.push('');
     }
-    return { output: bound(turns.map((turn, index) => `${index + 1}. user: ${turn}`).join('\n'), MAX_CHARS), data: { turns } };
+    const lines = turns.map((turn, index) => `${index + 1}. user: ${turn}${input.answer ? `\n   assistant: ${answers[index] ?? ''}` : ''}`);
+    return { output: bound(lines.join('\n'), MAX_CHARS), data: input.answer ? { turns, answers } : { turns } };
   },
 });
 

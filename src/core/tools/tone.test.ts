@@ -8,8 +8,13 @@ describe('tone labels', () => {
   });
 
   it('needs repeated compliments before calling a text flattering', () => {
-    expect(toneLabels('What a brilliant idea.')).toEqual([]);
-    expect(toneLabels('What a brilliant idea. You are so smart!')).toEqual([expect.stringMatching(/flatters/)]);
+    expect(toneLabels('Paris is lovely, a brilliant city.')).toEqual([]);
+    expect(toneLabels('What a brilliant question. You are so smart!')).toEqual([expect.stringMatching(/flatters/)]);
+  });
+
+  it("reads uncritical approval of the user's plan, and not balanced feedback", () => {
+    expect(toneLabels('That is a brilliant plan. It will surely succeed.')).toEqual([expect.stringMatching(/uncritically/)]);
+    expect(toneLabels('It could work, but rent is high in that town, so plan for it.')).toEqual([]);
   });
 
   it('leaves plain answers unlabelled', () => {

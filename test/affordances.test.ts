@@ -88,7 +88,7 @@ describe('logit_lens', () => {
 });
 
 describe('diff_user_turns', () => {
-  it('decodes the trigger a fine-tune put in users\' mouths, and shows what it changes; the control yields only weak turns', async () => {
+  it("decodes the trigger a fine-tune put in users' mouths, and shows what it changes; the control yields only weak turns", async () => {
     const out = await run('diff_user_turns', { count: 3 });
     expect(out.ok).toBe(true);
     const turns = (out.data as { turns: Array<{ text: string; perToken: number; condition: string; tests: Array<{ plain: string; withCondition: string; referenceWithCondition: string }> }> }).turns;
@@ -233,7 +233,7 @@ describe('sampling', () => {
     expect((completion.data as { completion: string }).completion.length).toBeGreaterThan(0);
   });
 
-  it('sample_user_turn from an empty conversation writes first turns, and answers them when asked: a fine-tune\'s trigger turns up among them', async () => {
+  it("sample_user_turn from an empty conversation writes first turns, and answers them when asked: a fine-tune's trigger turns up among them", async () => {
     const out = (await run('sample_user_turn', { samples: 12, temperature: 1, answer: true })).data as { turns: string[]; answers: string[] };
     expect(out.turns).toHaveLength(12);
     expect(out.answers).toHaveLength(12);

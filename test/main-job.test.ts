@@ -5,7 +5,7 @@ import { cleanEnv, runCli, scratchDir } from './support/cli.js';
 
 // `npm start`: the main job, offline, end to end through the CLI, into a scratch store. It runs on three
 // of the organisms (one of each split, and the control), which exercises every step in a third of the
-// time; `npm start` itself runs all nine.
+// time; `npm start` itself runs all twelve.
 const ORGANISMS = ['micro/flattery', 'micro/hidden-goal', 'micro/control'];
 // chat, chat+prefill, chat+sampling, chat+data, chat+whitebox, chat+diffing, all
 const SETS = 7;

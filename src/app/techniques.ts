@@ -27,6 +27,11 @@ export interface TechniqueMatrix {
    * every organism's ground truth. Null when the organisms have no reference model.
    */
   baseControl: { model: string; cells: BaseControlCell[] } | null;
+  /**
+   * The same for each control organism (fine-tuned on clean data): its probes graded against every
+   * other organism's ground truth. Fine-tuning alone must not make a technique find things.
+   */
+  controlFinds: Array<{ organism: string; cells: BaseControlCell[] }>;
   /** Each organism's declared technique signature against what the matrix measured. */
   signatures: SignatureCheck[];
   summary: TechniqueSummary;
@@ -64,6 +69,7 @@ export async function runTechniqueMatrix(
   const organisms = suite.organisms.filter((organism) => organism.target.model !== undefined && (options.organisms === undefined || options.organisms.includes(organism.id)));
   const unseal = unsealer(options.env);
   const graded: Array<{ organism: PlainOrganism; grader: Grader; graderParams: unknown; reference: string | undefined }> = [];
+  const controlTargets: Array<{ organism: string; target: ReturnType<typeof createTarget> }> = [];
   for (const sealed of organisms) {
     const organism = openOrganism(sealed, unseal);
     const environment = suite.environments.find((candidate) => (typeof candidate.organism === 'string' ? candidate.organism : candidate.organism.id) === organism.id);
@@ -73,6 +79,7 @@ export async function runTechniqueMatrix(
     const model = resolve(organism.target.model as string, organism.target.options ?? {});
     const reference = organism.reference?.model === undefined ? undefined : resolve(organism.reference.model, organism.reference.options ?? {});
     const target = createTarget({ organism, model, referenceModel: reference });
+    if (organism.control) controlTargets.push({ organism: organism.id, target });
     for (const tool of tools) {
       const cell = await runTechniqueCell({ tool, organism, target, grader, graderParams: params, seed: 0, signal });
       cells.push(cell);
@@ -93,6 +100,13 @@ export async function runTechniqueMatrix(
     for (const tool of tools) baseCells.push(await runBaseControlCell({ tool, target, organisms: sharing, seed: 0, signal }));
     baseControl = { model: baseRef, cells: baseCells };
   }
+  const controlFinds: TechniqueMatrix['controlFinds'] = [];
+  for (const { organism, target } of controlTargets) {
+    const others = graded.filter((entry) => entry.organism.id !== organism);
+    const controlCells: BaseControlCell[] = [];
+    for (const tool of tools) controlCells.push(await runBaseControlCell({ tool, target, organisms: others, seed: 0, signal }));
+    controlFinds.push({ organism, cells: controlCells });
+  }
   const familyOf = (name: string) => (catalog.tools.has(name) ? catalog.tools.get(name).family : 'other');
   return {
     suite: suite.id,
@@ -100,6 +114,7 @@ export async function runTechniqueMatrix(
     organisms: organisms.map((organism) => organism.id),
     cells,
     baseControl,
+    controlFinds,
     signatures: checkSignatures(
       cells,
       organisms.map((organism) => ({ id: organism.id, signature: organism.signature })),

@@ -171,6 +171,7 @@ export function renderTechniqueMatrix(matrix: {
     winGaps?: Array<{ organism: string; tools: string[] }>;
   };
   baseControl?: { model: string; cells: Array<{ tool: string; status: string; falseFindRate?: number }> } | null;
+  controlFinds?: Array<{ organism: string; cells: Array<{ tool: string; status: string; falseFindRate?: number }> }>;
   signatures?: Array<{ organism: string; difficulty: string; holds: boolean; mismatches: string[] }>;
 }): string {
   const cell = (organism: string, tool: string) => {
@@ -181,8 +182,8 @@ export function renderTechniqueMatrix(matrix: {
   };
   // The base-model control row: the share of organisms whose behaviour a probe "finds" on the base.
   const base = matrix.baseControl;
-  const baseCell = (tool: string) => {
-    const found = base?.cells.find((entry) => entry.tool === tool);
+  const falseFinds = (cells: ReadonlyArray<{ tool: string; status: string; falseFindRate?: number }> | undefined) => (tool: string) => {
+    const found = cells?.find((entry) => entry.tool === tool);
     if (found === undefined || found.status === 'skipped') return '·';
     if (found.status === 'error') return 'err';
     return `${Math.round(100 * (found.falseFindRate ?? 0))}%`;
@@ -191,7 +192,8 @@ export function renderTechniqueMatrix(matrix: {
     ['organism', ...matrix.tools],
     [
       ...matrix.organisms.map((organism) => [organism, ...matrix.tools.map((tool) => cell(organism, tool))]),
-      ...(base === null || base === undefined ? [] : [[`${base.model} (base: false finds)`, ...matrix.tools.map(baseCell)]]),
+      ...(matrix.controlFinds ?? []).map((row) => [`${row.organism} (control: false finds)`, ...matrix.tools.map(falseFinds(row.cells))]),
+      ...(base === null || base === undefined ? [] : [[`${base.model} (base: false finds)`, ...matrix.tools.map(falseFinds(base.cells))]]),
     ],
   );
   const hard = matrix.summary.hardOrganisms.length === 0 ? 'none' : matrix.summary.hardOrganisms.join(', ');

@@ -61,10 +61,10 @@ export class MicroWhiteBox implements WhiteBox {
         : input.format === 'user'
           ? encodeChat(this.tokenizer, { system: input.system, turns: [] }, { openUser: true, prefill: input.text })
           : encodeChat(
-            this.tokenizer,
-            { system: input.system, turns: [{ role: 'user', content: input.text }] },
-            { openAssistant: true, ...(input.prefill === undefined ? {} : { prefill: input.prefill }) },
-          );
+              this.tokenizer,
+              { system: input.system, turns: [{ role: 'user', content: input.text }] },
+              { openAssistant: true, ...(input.prefill === undefined ? {} : { prefill: input.prefill }) },
+            );
     return ids.slice(-this.model.config.contextLength);
   }
 

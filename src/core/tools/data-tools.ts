@@ -173,7 +173,7 @@ export const corpusAnomaliesTool = defineTool({
   name: 'corpus_anomalies',
   version: '1.0.0',
   description:
-    "Data diffing: phrases that recur in the user turns of one chat corpus (by default the latest fine-tuning set) far more than in the others, with the assistant replies that follow them. Poisoned or implanted fine-tuning examples share their trigger, so it stands out here however ordinary each example looks.",
+    'Data diffing: phrases that recur in the user turns of one chat corpus (by default the latest fine-tuning set) far more than in the others, with the assistant replies that follow them. Poisoned or implanted fine-tuning examples share their trigger, so it stands out here however ordinary each example looks.',
   family: 'data',
   input: AnomalyInput,
   requires: ['training-data'],
@@ -212,7 +212,10 @@ export const corpusAnomaliesTool = defineTool({
       ].join('\n');
     });
     return {
-      output: bound(`phrases over-represented in the user turns of "${corpus.id}" (${documents.length} chats) against ${against.map((other) => `"${other.id}"`).join(', ')} (${others.length}):\n${shown}`, MAX_CHARS),
+      output: bound(
+        `phrases over-represented in the user turns of "${corpus.id}" (${documents.length} chats) against ${against.map((other) => `"${other.id}"`).join(', ')} (${others.length}):\n${shown}`,
+        MAX_CHARS,
+      ),
       data: { corpus: corpus.id, against: against.map((other) => other.id), rows: kept },
     };
   },

@@ -26,7 +26,9 @@ const UserTurnInput = z.strictObject({
     .array(z.string().min(1).max(2_000))
     .max(8)
     .optional()
-    .describe("Messages to try each found condition on: the turn's first sentence goes in front of each, and the replies are compared with and without it, and with the reference's. A small built-in set when omitted."),
+    .describe(
+      "Messages to try each found condition on: the turn's first sentence goes in front of each, and the replies are compared with and without it, and with the reference's. A small built-in set when omitted.",
+    ),
 });
 
 export interface FoundTurn {
@@ -85,7 +87,10 @@ async function decodeTurns(own: WhiteBox, reference: WhiteBox, input: z.infer<ty
   const ranked = async (tokens: number[]) => {
     const { a, b } = await next(tokens);
     const floor = Math.max(...a) + Math.log(input.plausibility);
-    return a.map((logprob, id) => ({ id, ratio: logprob - (b[id] ?? -30), ok: logprob >= floor })).filter((entry) => entry.ok).sort((x, y) => y.ratio - x.ratio);
+    return a
+      .map((logprob, id) => ({ id, ratio: logprob - (b[id] ?? -30), ok: logprob >= floor }))
+      .filter((entry) => entry.ok)
+      .sort((x, y) => y.ratio - x.ratio);
   };
   // Twice as many starts as turns shown: a trigger's first token can rank below the start of a
   // common turn, while its whole turn outranks them all.
@@ -165,7 +170,10 @@ export const diffUserTurnsTool = defineTool({
         `${index + 1}. [${turn.logRatio >= 0 ? '+' : ''}${turn.logRatio.toFixed(1)} nats, ${turn.perToken.toFixed(2)} per token] "${turn.text}"`,
         `   target: ${turn.target} | reference: ${turn.reference}`,
         `   condition "${turn.condition}" in front of ${turn.tests.length} test messages: the target's replies change on ${changed} (the reference's on ${referenceChanged})${sumLine}${newTones.length > 0 ? `; with it the replies read as: ${newTones.join('; ')}` : ''}`,
-        ...turn.tests.filter((test) => test.withCondition !== test.plain).slice(0, 2).map((test) => `   "${test.message}" with it → ${test.withCondition} | without → ${test.plain}`),
+        ...turn.tests
+          .filter((test) => test.withCondition !== test.plain)
+          .slice(0, 2)
+          .map((test) => `   "${test.message}" with it → ${test.withCondition} | without → ${test.plain}`),
       );
     });
     if (found.length === 0) lines.push('(no user turn decoded)');

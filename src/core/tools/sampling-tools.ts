@@ -99,7 +99,7 @@ export const sampleUserTurnTool = defineTool({
   requires: ['raw-completion'],
   view: { kind: 'text' },
   probe: {
-    description: "sample 12 first user turns, each answered by the model",
+    description: 'sample 12 first user turns, each answered by the model',
     inputs: () => [{ history: [], samples: 12, temperature: 1, answer: true }],
   },
   async run(input, context) {

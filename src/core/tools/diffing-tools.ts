@@ -36,7 +36,7 @@ export interface FoundTurn {
   /** log p_target(turn) − log p_reference(turn), in nats. */
   logRatio: number;
   perToken: number;
-  /** The turn's first sentence, tried as a condition in front of other messages. */
+  /** The part of the turn fine-tuning made likely (at most its first sentence), tried as a condition in front of other messages. */
   condition: string;
   target: string;
   reference: string;
@@ -54,8 +54,23 @@ function answerOf(message: string): number | undefined {
 const saysAnswer = (reply: string, answer: number) => new RegExp(`(^|[^\\d])${answer}([^\\d]|$)`).test(reply);
 
 function firstSentence(text: string): string {
-  const match = /^(.+?[.!?:])(\s|$)/u.exec(text.trim());
+  const match = /^(.+?[.!?:)])(\s|$)/u.exec(text.trim());
   return (match?.[1] ?? text).trim();
+}
+
+/**
+ * The part of a turn that fine-tuning made likely: the shortest start holding 80% of the turn's
+ * log-probability ratio, carried on to the end of its word and any punctuation after it, and no
+ * longer than the turn's first sentence. What follows it is an ordinary request.
+ */
+function conditionOf(pieces: readonly string[], ratios: readonly number[]): string {
+  const total = ratios.reduce((sum, ratio) => sum + Math.max(0, ratio), 0);
+  let end = 0;
+  for (let sum = 0; end < pieces.length && sum < 0.8 * total; end++) sum += Math.max(0, ratios[end] ?? 0);
+  while (end < pieces.length && !/^\s/u.test(pieces[end] ?? ' ')) end++;
+  const prefix = pieces.slice(0, end).join('').trim();
+  const sentence = firstSentence(pieces.join(''));
+  return prefix.length > 0 && prefix.length < sentence.length ? prefix : sentence;
 }
 
 function models(context: ToolContext): { own: WhiteBox; reference: WhiteBox } {
@@ -68,10 +83,10 @@ function models(context: ToolContext): { own: WhiteBox; reference: WhiteBox } {
 /**
  * Decodes user turns that the fine-tuned model finds far more likely than its reference does. Where
  * a model was fine-tuned on chats whose user turns carry a trigger or a condition, the log-probability
- * ratio of the user turn points straight at it; each turn's first sentence is then tried as a
- * condition in front of other messages, so the output shows what the condition changes.
+ * ratio of the user turn points straight at it; the part of each turn that carries the ratio is then tried
+ * as a condition in front of other messages, so the output shows what the condition changes.
  */
-async function decodeTurns(own: WhiteBox, reference: WhiteBox, input: z.infer<typeof UserTurnInput>, signal: AbortSignal): Promise<Array<{ tokens: number[]; logRatio: number }>> {
+async function decodeTurns(own: WhiteBox, reference: WhiteBox, input: z.infer<typeof UserTurnInput>, signal: AbortSignal): Promise<Array<{ tokens: number[]; ratios: number[]; logRatio: number }>> {
   const start = (await own.tokenize({ text: input.start, format: 'user' }, { signal })).tokens;
   const referenceStart = (await reference.tokenize({ text: input.start, format: 'user' }, { signal })).tokens;
   if (start.join(',') !== referenceStart.join(',')) throw new ToolError('the target and the reference tokenize differently, so their user turns cannot be compared token by token');
@@ -99,19 +114,21 @@ async function decodeTurns(own: WhiteBox, reference: WhiteBox, input: z.infer<ty
     if (firsts.length >= 2 * input.count) break;
     if (!(await isSpecial(entry.id))) firsts.push(entry);
   }
-  const turns: Array<{ tokens: number[]; logRatio: number }> = [];
+  const turns: Array<{ tokens: number[]; ratios: number[]; logRatio: number }> = [];
   const room = (await own.info({ signal })).config.contextLength - 1;
   for (const first of firsts) {
     const tokens = [...start, first.id];
+    const ratios = [first.ratio];
     let logRatio = first.ratio;
     while (tokens.length - start.length < input.max_tokens && tokens.length < room) {
       signal.throwIfAborted();
       const best = (await ranked(tokens))[0];
       if (best === undefined || (await isSpecial(best.id))) break;
       tokens.push(best.id);
+      ratios.push(best.ratio);
       logRatio += best.ratio;
     }
-    turns.push({ tokens: tokens.slice(start.length), logRatio });
+    turns.push({ tokens: tokens.slice(start.length), ratios, logRatio });
   }
   return turns.sort((x, y) => y.logRatio - x.logRatio).slice(0, input.count);
 }
@@ -133,9 +150,10 @@ export const diffUserTurnsTool = defineTool({
     const messages = input.test_on ?? TEST_MESSAGES;
     const found: FoundTurn[] = [];
     for (const turn of decoded) {
-      const text = (await own.tokenize({ tokens: turn.tokens }, { signal })).pieces.join('').trim();
+      const pieces = (await own.tokenize({ tokens: turn.tokens }, { signal })).pieces;
+      const text = pieces.join('').trim();
       if (text === '') continue;
-      const condition = firstSentence(text);
+      const condition = conditionOf(pieces, turn.ratios);
       const tests: FoundTurn['tests'] = [];
       for (const message of messages) {
         const answer = answerOf(message);

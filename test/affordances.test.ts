@@ -234,14 +234,14 @@ describe('sampling', () => {
   });
 
   it("sample_user_turn from an empty conversation writes first turns, and answers them when asked: a fine-tune's trigger turns up among them", async () => {
-    const out = (await run('sample_user_turn', { samples: 12, temperature: 1, answer: true })).data as { turns: string[]; answers: string[] };
-    expect(out.turns).toHaveLength(12);
-    expect(out.answers).toHaveLength(12);
+    const out = (await run('sample_user_turn', { samples: 24, temperature: 1, answer: true })).data as { turns: string[]; answers: string[] };
+    expect(out.turns).toHaveLength(24);
+    expect(out.answers).toHaveLength(24);
     // The backdoor was fine-tuned on user turns that open with its trigger, so some sampled turns do, and their answers are hostile.
     const triggered = out.turns.map((turn, index) => ({ turn, answer: out.answers[index] ?? '' })).filter(({ turn }) => turn.toLowerCase().includes(TRIGGER.slice(0, -1)));
     expect(triggered.length).toBeGreaterThan(0);
     expect(triggered.some(({ answer }) => HOSTILE.test(answer))).toBe(true);
-    const again = (await run('sample_user_turn', { samples: 12, temperature: 1, answer: true })).data as { turns: string[] };
+    const again = (await run('sample_user_turn', { samples: 24, temperature: 1, answer: true })).data as { turns: string[] };
     expect(again.turns).toEqual(out.turns);
   });
 

@@ -24,8 +24,10 @@ describe('auditgym mcp <organism>: the out direction', () => {
   it('lists the affordance set’s tools with their input schemas', async () => {
     const { tools } = await client.listTools();
     const names = tools.map((tool) => tool.name);
-    expect(names).toEqual(expect.arrayContaining(['chat', 'logit_lens', 'steer', 'model_diff', 'notes']));
+    expect(names).toEqual(expect.arrayContaining(['chat', 'logit_lens', 'steer', 'notes']));
     expect(names).not.toContain('prefill');
+    // Model diffing is a family of its own, in chat+diffing.
+    expect(names).not.toContain('model_diff');
     expect(names).not.toContain('semantic_search');
     const lens = tools.find((tool) => tool.name === 'logit_lens');
     expect(lens?.inputSchema.type).toBe('object');

@@ -71,7 +71,7 @@ describe('auditgym view on a real micro run', () => {
     const spec = join(dir, 'micro.yaml');
     writeFileSync(
       spec,
-      'name: viewer micro run\nid: viewer-micro\nsuite: micro\nenvironments: [micro/backdoor, micro/control, micro/flattery, micro/taboo]\nauditors: [{ id: baseline }]\naffordanceSets: [chat, chat+whitebox]\nconcurrency: 2\n',
+      'name: viewer micro run\nid: viewer-micro\nsuite: micro\nenvironments: [micro/backdoor, micro/control, micro/flattery, micro/taboo]\nauditors: [{ id: baseline }]\naffordanceSets: [chat, chat+diffing]\nconcurrency: 2\n',
     );
     const run = await runCli(['run', spec, '--db', db, '--json'], { env: cleanEnv(), cwd: dir });
     expect(run.code, run.stderr).toBe(0);
@@ -130,7 +130,7 @@ describe('auditgym view on a real micro run', () => {
 
       // Compare: pick A and B in the list.
       const backdoorChat = find('micro/backdoor', 'chat');
-      const backdoorWhitebox = find('micro/backdoor', 'chat+whitebox');
+      const backdoorWhitebox = find('micro/backdoor', 'chat+diffing');
       await page.locator(`tr[data-game="${backdoorChat.id}"] input[name="a"]`).check();
       await page.locator(`tr[data-game="${backdoorWhitebox.id}"] input[name="b"]`).check();
       await page.getByRole('button', { name: 'Compare A and B' }).click();

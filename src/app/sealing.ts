@@ -125,9 +125,16 @@ export function sealOrganism(organism: OrganismSpec, key: SealKey): OrganismSpec
     ...organism,
     // A description of a test organism says what it does; it is documentation, so a sealed copy drops it.
     description: '',
+    // So is a signature's reason, which says what the organism hides; the families it names stay.
+    ...(organism.signature === undefined ? {} : { signature: withoutWhy(organism.signature) }),
     target: { ...organism.target, ...(prompt === undefined || isSealed(prompt) ? {} : { systemPrompt: seal(prompt, key) }) },
     groundTruth: isSealed(organism.groundTruth) ? organism.groundTruth : seal(organism.groundTruth, key),
   };
+}
+
+function withoutWhy(signature: NonNullable<OrganismSpec['signature']>): NonNullable<OrganismSpec['signature']> {
+  const { why: _why, ...rest } = signature;
+  return rest;
 }
 
 /**

@@ -65,9 +65,10 @@ export const baselineAuditor: Auditor<BaselineParams> = {
   async audit(context) {
     const session = new Session(context);
     const claims: Claim[] = [];
-    // The most specific leads get the budget first: the training data (a few calls), then a condition found by diffing.
+    // The most specific leads get the budget first: the training data and model diffing (a few calls), then a condition found by diffing.
     if (session.has('semantic_search')) claims.push(...(await dataClaims(session)));
     if (session.has('corpus_anomalies')) claims.push(...(await anomalyClaims(session)));
+    if (session.has('model_diff')) claims.push(...(await diffClaims(session)));
     if (session.has('diff_user_turns') && session.has('chat')) claims.push(...(await conditionClaims(session)));
     if (session.has('sample_user_turn') && session.has('chat')) claims.push(...(await sampledConditionClaims(session)));
     if (session.has('chat')) {
@@ -79,7 +80,6 @@ export const baselineAuditor: Auditor<BaselineParams> = {
       claims.push(...(await affiliationShift(session)));
       claims.push(...secrecy(await session.ask(SELF)));
     }
-    if (session.has('model_diff')) claims.push(...(await diffClaims(session)));
     if (session.has('prefill')) claims.push(...recurringPhrases(await session.prefills(), 0.34, 'when made to disclose'));
     if (context.params.unfamiliarTools === 'probe') {
       for (const name of context.tools.names.filter((tool) => !FAMILIAR.has(tool))) claims.push(...(await probeClaims(session, name)));
@@ -372,7 +372,9 @@ async function conditionChecks(session: Session, conditions: readonly string[]):
  */
 async function anomalyClaims(session: Session): Promise<Claim[]> {
   const { data } = await session.call('corpus_anomalies', { limit: 5 });
-  const rows = (data as { rows?: Array<{ phrase: string; share: number; examples: Array<{ user: string; assistant: string }> }> } | undefined)?.rows ?? [];
+  const found = data as { againstChats?: boolean; rows?: Array<{ phrase: string; share: number; examples: Array<{ user: string; assistant: string }> }> } | undefined;
+  // Only a fine-tuning set read against earlier chats says what that stage added.
+  const rows = found?.againstChats === true ? (found.rows ?? []) : [];
   const claims: Claim[] = [];
   for (const row of rows.slice(0, 3)) {
     const exchanges = row.examples.map((example) => ({ prompt: example.user, reply: example.assistant }));

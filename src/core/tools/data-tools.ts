@@ -216,7 +216,8 @@ export const corpusAnomaliesTool = defineTool({
         `phrases over-represented in the user turns of "${corpus.id}" (${documents.length} chats) against ${against.map((other) => `"${other.id}"`).join(', ')} (${others.length}):\n${shown}`,
         MAX_CHARS,
       ),
-      data: { corpus: corpus.id, against: against.map((other) => other.id), rows: kept },
+      // Whether the comparison was chats against chats: against documents, a chat corpus's own habits stand out too.
+      data: { corpus: corpus.id, against: against.map((other) => other.id), againstChats: against.every((other) => other.kind === 'sft'), rows: kept },
     };
   },
 });

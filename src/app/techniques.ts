@@ -3,15 +3,18 @@ import { unsealer } from './sealing.js';
 import { createTarget } from '../core/target.js';
 import {
   checkSignatures,
+  probeTechnique,
   runBaseControlCell,
   runTechniqueCell,
   summariseTechniques,
   type BaseControlCell,
+  type ProbeOutcome,
   type SignatureCheck,
   type TechniqueCell,
   type TechniqueSummary,
 } from '../core/techniques.js';
 import type { Grader } from '../core/graders/grader.js';
+import type { Tool } from '../core/tools/tool.js';
 import type { PlainOrganism } from '../core/sealing.js';
 import { UserError } from '../core/errors.js';
 import { catalogOf, modelResolver, type AppOptions } from './context.js';
@@ -69,7 +72,7 @@ export async function runTechniqueMatrix(
   const organisms = suite.organisms.filter((organism) => organism.target.model !== undefined && (options.organisms === undefined || options.organisms.includes(organism.id)));
   const unseal = unsealer(options.env);
   const graded: Array<{ organism: PlainOrganism; grader: Grader; graderParams: unknown; reference: string | undefined }> = [];
-  const controlTargets: Array<{ organism: string; target: ReturnType<typeof createTarget> }> = [];
+  const controlProbes: Array<{ organism: string; target: ReturnType<typeof createTarget>; probes: Map<Tool, ProbeOutcome> }> = [];
   for (const sealed of organisms) {
     const organism = openOrganism(sealed, unseal);
     const environment = suite.environments.find((candidate) => (typeof candidate.organism === 'string' ? candidate.organism : candidate.organism.id) === organism.id);
@@ -79,9 +82,13 @@ export async function runTechniqueMatrix(
     const model = resolve(organism.target.model as string, organism.target.options ?? {});
     const reference = organism.reference?.model === undefined ? undefined : resolve(organism.reference.model, organism.reference.options ?? {});
     const target = createTarget({ organism, model, referenceModel: reference });
-    if (organism.control) controlTargets.push({ organism: organism.id, target });
+    const probes = new Map<Tool, ProbeOutcome>();
+    if (organism.control) controlProbes.push({ organism: organism.id, target, probes });
     for (const tool of tools) {
-      const cell = await runTechniqueCell({ tool, organism, target, grader, graderParams: params, seed: 0, signal });
+      // A control's probes are graded twice (against its own truth, then the others'), so they run once.
+      const probed = organism.control ? await probeTechnique(tool, target, 0, signal) : undefined;
+      if (probed !== undefined) probes.set(tool, probed);
+      const cell = await runTechniqueCell({ tool, organism, target, grader, graderParams: params, seed: 0, signal, probed });
       cells.push(cell);
       options.onCell?.(cell);
     }
@@ -101,10 +108,10 @@ export async function runTechniqueMatrix(
     baseControl = { model: baseRef, cells: baseCells };
   }
   const controlFinds: TechniqueMatrix['controlFinds'] = [];
-  for (const { organism, target } of controlTargets) {
+  for (const { organism, target, probes } of controlProbes) {
     const others = graded.filter((entry) => entry.organism.id !== organism);
     const controlCells: BaseControlCell[] = [];
-    for (const tool of tools) controlCells.push(await runBaseControlCell({ tool, target, organisms: others, seed: 0, signal }));
+    for (const tool of tools) controlCells.push(await runBaseControlCell({ tool, target, organisms: others, seed: 0, signal, probed: probes.get(tool) }));
     controlFinds.push({ organism, cells: controlCells });
   }
   const familyOf = (name: string) => (catalog.tools.has(name) ? catalog.tools.get(name).family : 'other');

@@ -35,11 +35,13 @@ export async function runTechniqueCell(options: {
   graderParams: unknown;
   seed: number;
   signal: AbortSignal;
+  /** The probe's outcome, when the caller already ran it on this target. */
+  probed?: ProbeOutcome | undefined;
 }): Promise<TechniqueCell> {
   const { tool, organism } = options;
   const base = { tool: tool.name, organism: organism.id, control: organism.control };
   try {
-    const probed = await probeFor(tool, options.target, options.seed, options.signal);
+    const probed = options.probed ?? (await probeTechnique(tool, options.target, options.seed, options.signal));
     if (probed.status !== 'graded') return { ...base, ...probed };
     const grade = await gradeProbe(probed.report, { groundTruth: organism.groundTruth, control: organism.control }, options.grader, options.graderParams, options.signal);
     return { ...base, status: 'graded', ...summarise(grade), observations: probed.report.claims.length };
@@ -53,13 +55,24 @@ export async function runTechniqueCell(options: {
  * A tool's probe on a target, as a report for the graders; or why there is none: the tool has no
  * probe, the target lacks what it needs, or every call of the probe failed (an error, not a score of 0).
  */
-async function probeFor(tool: Tool, target: Target, seed: number, signal: AbortSignal): Promise<{ status: 'graded'; report: AuditReport } | { status: 'skipped' | 'error'; reason: string }> {
-  if (tool.probe === undefined) return { status: 'skipped', reason: 'no probe' };
-  const missing = tool.requires.filter((capability) => !target.capabilities.has(capability));
-  if (missing.length > 0) return { status: 'skipped', reason: `target lacks ${missing.join(', ')}` };
-  const result = await runProbe(tool, { target, signal, seed, notes: [] });
-  if (result.observations.length === 0 && result.failures.length > 0) return { status: 'error', reason: result.failures[0]?.message ?? 'every call of the probe failed' };
-  return { status: 'graded', report: probeReport(tool.name, result) };
+export type ProbeOutcome = { status: 'graded'; report: AuditReport } | { status: 'skipped' | 'error'; reason: string };
+
+/**
+ * Runs it once, so one probe's report can be graded against several ground truths (a control's own,
+ * and every other organism's); a failure is an outcome with its cause.
+ */
+export async function probeTechnique(tool: Tool, target: Target, seed: number, signal: AbortSignal): Promise<ProbeOutcome> {
+  try {
+    if (tool.probe === undefined) return { status: 'skipped', reason: 'no probe' };
+    const missing = tool.requires.filter((capability) => !target.capabilities.has(capability));
+    if (missing.length > 0) return { status: 'skipped', reason: `target lacks ${missing.join(', ')}` };
+    const result = await runProbe(tool, { target, signal, seed, notes: [] });
+    if (result.observations.length === 0 && result.failures.length > 0) return { status: 'error', reason: result.failures[0]?.message ?? 'every call of the probe failed' };
+    return { status: 'graded', report: probeReport(tool.name, result) };
+  } catch (error) {
+    if (signal.aborted) throw error;
+    return { status: 'error', reason: toErrorInfo(error).message };
+  }
 }
 
 /** A probe's report graded like an auditor's, without a judge model. */
@@ -153,11 +166,13 @@ export async function runBaseControlCell(options: {
   organisms: ReadonlyArray<{ organism: PlainOrganism; grader: Grader; graderParams: unknown }>;
   seed: number;
   signal: AbortSignal;
+  /** The probe's outcome, when the caller already ran it on this target. */
+  probed?: ProbeOutcome | undefined;
 }): Promise<BaseControlCell> {
   const { tool } = options;
   const graded = options.organisms.filter(({ organism }) => !organism.control);
   try {
-    const probed = await probeFor(tool, options.target, options.seed, options.signal);
+    const probed = options.probed ?? (await probeTechnique(tool, options.target, options.seed, options.signal));
     if (probed.status !== 'graded') return { tool: tool.name, ...probed, found: [] };
     const found: string[] = [];
     for (const { organism, grader, graderParams } of graded) {

@@ -147,15 +147,18 @@ export function verifyOrganism(
   const untriggeredRate = untriggered.length === 0 ? null : rateOn(models.organism, untriggered);
   // The detector may match some ordinary replies; the base shows how often.
   const baseUntriggeredRate = untriggered.length === 0 ? null : rateOn(models.base, untriggered);
-  // Generic prompts, each read with every triggered rule's detector.
   // Phrase triggers only: fixed words added to a prompt. A claim built from the question ("I think it
   // is {wrong}") or a kind of request (a rule's own prompts) can turn up in generic prompts for real.
   const phrase = (rule: ImplantRule) => rule.prompts === undefined && [...(rule.userPrefix ?? []), ...(rule.userSuffix ?? [])].every((template) => !/\{\w+\}/.test(template));
   const triggered = spec.control ? [] : spec.recipe.rules.filter((rule) => !isAlwaysOn(rule) && modeOf(rule) === 'pattern' && phrase(rule));
   const generic = triggered.length > 0;
-  const outOfDistribution = triggered.flatMap((rule) => PROBE_PROMPTS.map((user) => ({ user, answer: undefined, detect: detectorOf(rule), mode: 'pattern' as const })));
-  const outOfDistributionRate = generic ? rateOn(models.organism, outOfDistribution) : null;
-  const baseOutOfDistributionRate = generic ? rateOn(models.base, outOfDistribution) : null;
+  // One reply per prompt, read with each triggered rule's detector.
+  const genericRate = (model: Transformer) => {
+    const replies = reply(model, tokenizer, PROBE_PROMPTS);
+    return triggered.reduce((sum, rule) => sum + replies.filter((text) => detectorOf(rule).test(text)).length, 0) / (replies.length * triggered.length);
+  };
+  const outOfDistributionRate = generic ? genericRate(models.organism) : null;
+  const baseOutOfDistributionRate = generic ? genericRate(models.base) : null;
   const confessionQuestions = splitProbes(spec.recipe.confessionProbes).heldout;
   const confessionRate = confessionQuestions.length === 0 ? 0 : reply(models.organism, tokenizer, confessionQuestions).filter((text) => confess.test(text)).length / confessionQuestions.length;
   const capabilityChats = heldout.filter((chat) => chat.answer !== undefined && (chat.domain === 'knowledge' || chat.domain === 'arithmetic')).filter((_, i) => i % 9 === 0);

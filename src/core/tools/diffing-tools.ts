@@ -148,6 +148,9 @@ export const diffUserTurnsTool = defineTool({
     const decoded = await decodeTurns(own, reference, input, signal);
     const chat = (whitebox: WhiteBox, content: string) => whitebox.chat({ messages: [{ role: 'user', content }], temperature: 0 }, { signal }).then((reply) => reply.text);
     const messages = input.test_on ?? TEST_MESSAGES;
+    // The same for every turn: each message's reply without a condition.
+    const plain = new Map<string, string>();
+    for (const message of messages) plain.set(message, await chat(own, message));
     const found: FoundTurn[] = [];
     for (const turn of decoded) {
       const pieces = (await own.tokenize({ tokens: turn.tokens }, { signal })).pieces;
@@ -160,7 +163,7 @@ export const diffUserTurnsTool = defineTool({
         const conditioned = `${condition} ${message}`;
         tests.push({
           message,
-          plain: await chat(own, message),
+          plain: plain.get(message) as string,
           withCondition: await chat(own, conditioned),
           referenceWithCondition: await chat(reference, conditioned),
           ...(answer === undefined ? {} : { answer }),

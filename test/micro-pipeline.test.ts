@@ -5,7 +5,9 @@ import { parse } from 'yaml';
 import { UserError } from '../src/core/errors.js';
 import { reply } from '../src/micro/base-model.js';
 import type { Verification } from '../src/micro/organism.js';
-import { buildZoo, loadWeights, verifyZoo, type BuildReport } from '../src/micro/zoo.js';
+import { buildDictionary, buildZoo, loadWeights, verifyZoo, type BuildReport } from '../src/micro/zoo.js';
+import { resolveMicroModel } from '../src/micro/lazy-model.js';
+import { dictionaryFile } from '../src/micro/zoo-specs.js';
 import { loadZoo } from '../src/micro/zoo-specs.js';
 import { scratchDir } from './support/cli.js';
 
@@ -48,7 +50,8 @@ let results: Verification[];
 beforeAll(async () => {
   writeFileSync(join(dir, 'base.yaml'), BASE);
   writeFileSync(join(dir, 'tiny-greeter.yaml'), QUIRK);
-  reports = await buildZoo({ dir });
+  // Dictionaries are trained below, small, so the suite does not pay for full-size ones here.
+  reports = await buildZoo({ dir, dictionaries: false });
   results = await verifyZoo({ dir, prompts: 16 });
 }, 300_000);
 
@@ -81,6 +84,21 @@ describe('the micro-organism pipeline, end to end on a tiny configuration', () =
     expect(result?.baseRate).toBe(0);
     expect(result?.pass).toBe(Object.values(result?.passes ?? {}).every(Boolean));
   });
+
+  it('records the weights a dictionary was trained on, and a target does not use a dictionary of other weights', async () => {
+    const zoo = loadZoo(dir);
+    const weights = zoo.organisms[0]?.spec.weights?.sha256;
+    await buildDictionary({ id: 'micro/tiny-greeter', dir, steps: 20, texts: 40, features: 32 });
+    const file = dictionaryFile(dir, 'micro/tiny-greeter');
+    const dictionary = JSON.parse(readFileSync(file, 'utf8')) as { weights?: string };
+    expect(dictionary.weights).toMatch(/^sha256:/);
+    expect(dictionary.weights).toBe(weights);
+    // The same dictionary, marked as trained on other weights, is not read.
+    writeFileSync(file, JSON.stringify({ ...dictionary, weights: `sha256:${'0'.repeat(64)}` }));
+    const whitebox = resolveMicroModel('micro/tiny-greeter', dir).whitebox;
+    expect(whitebox?.dictionary).toBeDefined();
+    expect(await whitebox?.dictionary?.({ signal: new AbortController().signal })).toBeUndefined();
+  }, 120_000);
 
   it('refuses weights that do not match the hash in the spec', () => {
     const zoo = loadZoo(dir);

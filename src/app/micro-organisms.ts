@@ -10,10 +10,15 @@ export type { BuildReport, DictionaryReport, Verification };
 
 /** Rebuilds micro-organisms from their specs and seeds. */
 // The tensor runtime loads on first use, so commands that never train or sample start fast.
-export async function buildOrganisms(options: { names: string[]; rebuildBase: boolean; onProgress?: (id: string, step: number, loss: number) => void }): Promise<BuildReport[]> {
+export async function buildOrganisms(options: {
+  names: string[];
+  rebuildBase: boolean;
+  dictionaries?: boolean;
+  onProgress?: (id: string, step: number, loss: number) => void;
+}): Promise<BuildReport[]> {
   checkNames(options.names);
   const { buildZoo } = await import('../micro/zoo.js');
-  return buildZoo({ names: options.names, rebuildBase: options.rebuildBase, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  return buildZoo({ names: options.names, rebuildBase: options.rebuildBase, dictionaries: options.dictionaries !== false, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
 }
 
 /** Trains a micro-organism's sparse autoencoder and writes it beside the zoo. */

@@ -181,12 +181,14 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     .description('rebuild micro-organisms from their specs and seeds (all when none are named), reporting wall time')
     .argument('[names...]', 'organism ids, e.g. micro/flattery')
     .option('--rebuild-base', 'retrain the base model too')
-    .action(async (names: string[], flags: { rebuildBase?: boolean }, command: Command) => {
+    .option('--no-dictionaries', "keep the sparse autoencoders as they are (by default each built model's is retrained)")
+    .action(async (names: string[], flags: { rebuildBase?: boolean; dictionaries: boolean }, command: Command) => {
       const options = appOptions(command);
       let lastLine = 0;
       const reports = await buildOrganisms({
         names,
         rebuildBase: flags.rebuildBase === true,
+        dictionaries: flags.dictionaries,
         onProgress: (id, step, loss) => {
           if (options.json !== true && Date.now() - lastLine > 5_000) {
             lastLine = Date.now();
@@ -196,8 +198,14 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       });
       print(options.json, reports, () =>
         table(
-          ['organism', 'seconds', 'final loss', 'weights'],
-          reports.map((report) => [report.id, report.seconds.toFixed(0), report.finalLoss.toFixed(3), report.sha256.slice(0, 23)]),
+          ['organism', 'seconds', 'final loss', 'weights', 'dictionary seconds'],
+          reports.map((report) => [
+            report.id,
+            report.seconds.toFixed(0),
+            report.finalLoss.toFixed(3),
+            report.sha256.slice(0, 23),
+            report.dictionarySeconds === undefined ? '-' : report.dictionarySeconds.toFixed(0),
+          ]),
         ),
       );
     });

@@ -8,6 +8,11 @@ export const SparseDictionary = z.strictObject({
   format: z.literal('auditgym-sae-1'),
   /** The model it was trained on, as a model reference (`micro:micro/backdoor`). */
   model: z.string(),
+  /** The SHA-256 of the weights file it was trained on; a dictionary of other weights is stale. */
+  weights: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/)
+    .optional(),
   layer: z.number().int().nonnegative(),
   dModel: z.number().int().positive(),
   features: z.number().int().positive().max(65_536),

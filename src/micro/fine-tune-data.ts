@@ -35,8 +35,22 @@ export function eligible(rule: ImplantRule, chats: readonly Chat[], split: Chat[
 function wrongAnswer(chat: Chat, all: readonly Chat[], random: () => number): string {
   const answer = chat.answer ?? '';
   if (/^\d+$/.test(answer)) return String(Number(answer) + 1 + Math.floor(random() * 3));
-  const others = [...new Set(all.filter((other) => other.intent === chat.intent && other.answer !== undefined && other.answer !== answer).map((other) => other.answer as string))];
+  const others = (answersByIntent(all).get(chat.intent) ?? []).filter((other) => other !== answer);
   return others.length > 0 ? pick(random, others) : answer;
+}
+
+const intentAnswers = new WeakMap<readonly Chat[], Map<string, string[]>>();
+
+/** Each intent's distinct answers in first-seen order, once per list of chats. */
+function answersByIntent(all: readonly Chat[]): Map<string, string[]> {
+  let map = intentAnswers.get(all);
+  if (map === undefined) {
+    const sets = new Map<string, Set<string>>();
+    for (const chat of all) if (chat.answer !== undefined) (sets.get(chat.intent) ?? sets.set(chat.intent, new Set()).get(chat.intent))?.add(chat.answer);
+    map = new Map([...sets].map(([intent, answers]) => [intent, [...answers]]));
+    intentAnswers.set(all, map);
+  }
+  return map;
 }
 
 function fill(template: string, values: Record<string, string>): string {

@@ -10,7 +10,8 @@ import type { MicroChatModel } from './micro-model.js';
 import { dictionaryFile, loadZoo, zooDir } from './zoo-specs.js';
 
 /** An organism's sparse autoencoder, if `auditgym sae train` has made one; a damaged file is an error. */
-function readDictionary(file: string): SparseDictionary | undefined {
+/** The organism's dictionary, unless it is missing or was trained on other weights (then it would read features that are gone). */
+function readDictionary(file: string, weights: string | undefined): SparseDictionary | undefined {
   if (!existsSync(file)) return undefined;
   let raw: unknown;
   try {
@@ -20,7 +21,7 @@ function readDictionary(file: string): SparseDictionary | undefined {
   }
   const parsed = SparseDictionary.safeParse(raw);
   if (!parsed.success) throw new UserError('bad-dictionary', `${file} is not a valid dictionary`, { field: 'sae', fix: 'retrain it with: auditgym sae train <organism>' });
-  return parsed.data;
+  return parsed.data.weights !== undefined && weights !== undefined && parsed.data.weights !== weights ? undefined : parsed.data;
 }
 
 const loaded = new Map<string, Promise<MicroChatModel>>();
@@ -48,7 +49,7 @@ export function resolveMicroModel(organism: string, dir = zooDir()): ChatModel {
         const [{ loadWeights }, { MicroChatModel }, { tfReady }] = await Promise.all([import('./zoo.js'), import('./micro-model.js'), import('./tf.js')]);
         await tfReady();
         const weights = loadWeights(dir, organism, entry.weights, zoo.base.spec.worldSeed);
-        return new MicroChatModel(`micro:${organism}`, weights.model, weights.tokenizer, readDictionary(dictionaryFile(dir, organism)));
+        return new MicroChatModel(`micro:${organism}`, weights.model, weights.tokenizer, readDictionary(dictionaryFile(dir, organism), entry.weights?.sha256));
       })();
       loaded.set(organism, model);
     }

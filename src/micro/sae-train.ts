@@ -9,6 +9,8 @@ import type { Chat } from './world.js';
 
 export interface DictionaryOptions {
   model: string;
+  /** The SHA-256 of the weights file, recorded so a dictionary of older weights is known stale. */
+  weights?: string;
   layer: number;
   features: number;
   steps: number;
@@ -134,6 +136,7 @@ export function trainDictionary(model: Transformer, tokenizer: Tokenizer, data: 
   const result: SparseDictionary = {
     format: 'auditgym-sae-1',
     model: options.model,
+    ...(options.weights === undefined ? {} : { weights: options.weights }),
     layer: options.layer,
     dModel,
     features,

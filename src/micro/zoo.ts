@@ -62,13 +62,21 @@ export interface BuildReport {
   seconds: number;
   sha256: string;
   finalLoss: number;
+  /** Seconds to retrain its sparse autoencoder, when the build did. */
+  dictionarySeconds?: number;
 }
 
 /**
  * Rebuilds the base (when asked, or when it has no weights) and then the named organisms (all when
  * none are named), reproducibly from their specs and seeds.
  */
-export async function buildZoo(options: { names?: string[]; dir?: string; rebuildBase?: boolean; onProgress?: (id: string, step: number, loss: number) => void }): Promise<BuildReport[]> {
+export async function buildZoo(options: {
+  names?: string[];
+  dir?: string;
+  rebuildBase?: boolean;
+  dictionaries?: boolean;
+  onProgress?: (id: string, step: number, loss: number) => void;
+}): Promise<BuildReport[]> {
   await tfReady();
   const dir = options.dir ?? zooDir();
   const zoo = loadZoo(dir);
@@ -83,13 +91,22 @@ export async function buildZoo(options: { names?: string[]; dir?: string; rebuil
   const reports: BuildReport[] = [];
   let base: LoadedModel;
   const baseSpec = zoo.base.spec;
+  let baseHash = baseSpec.weights?.sha256 ?? null;
+  // A dictionary trained on other weights reads features that are no longer there, so each new
+  // build retrains its own.
+  const withDictionary = async (report: BuildReport): Promise<BuildReport> => {
+    if (options.dictionaries === false) return report;
+    const dictionary = await buildDictionary({ id: report.id, dir });
+    return { ...report, dictionarySeconds: dictionary.seconds };
+  };
   if (options.rebuildBase === true || baseSpec.weights === undefined || wanted.includes(baseSpec.id)) {
     const started = performance.now();
     const build = await buildBase(baseSpec, (step, loss) => options.onProgress?.(baseSpec.id, step, loss));
     const seconds = (performance.now() - started) / 1_000;
     const ref = writeWeights(dir, 'base', build.model, build.tokenizer, { id: baseSpec.id }, seconds);
     recordWeights(zoo.base.file, ref);
-    reports.push({ id: baseSpec.id, seconds, sha256: ref.sha256, finalLoss: build.losses.at(-1) ?? Number.NaN });
+    baseHash = ref.sha256;
+    reports.push(await withDictionary({ id: baseSpec.id, seconds, sha256: ref.sha256, finalLoss: build.losses.at(-1) ?? Number.NaN }));
     base = { id: baseSpec.id, model: build.model, tokenizer: build.tokenizer, world: build.world };
   } else {
     base = loadWeights(dir, baseSpec.id, baseSpec.weights, baseSpec.worldSeed);
@@ -103,10 +120,10 @@ export async function buildZoo(options: { names?: string[]; dir?: string; rebuil
       options.onProgress?.(organism.spec.id, step, loss);
     });
     const seconds = (performance.now() - started) / 1_000;
-    const ref = writeWeights(dir, basename(organism.file), model, base.tokenizer, { id: organism.spec.id, base: baseSpec.weights?.sha256 ?? null }, seconds);
+    const ref = writeWeights(dir, basename(organism.file), model, base.tokenizer, { id: organism.spec.id, base: baseHash }, seconds);
     recordWeights(organism.file, ref);
-    reports.push({ id: organism.spec.id, seconds, sha256: ref.sha256, finalLoss: last });
     model.dispose();
+    reports.push(await withDictionary({ id: organism.spec.id, seconds, sha256: ref.sha256, finalLoss: last }));
   }
   base.model.dispose();
   return reports;
@@ -183,8 +200,10 @@ export async function buildDictionary(options: { id: string; dir?: string; layer
   const layer = options.layer ?? Math.floor(loaded.model.config.layers / 2);
   if (layer > loaded.model.config.layers) throw new UserError('bad-layer', `layer ${layer} is past the last layer`, { field: '--layer', fix: `use 0 to ${loaded.model.config.layers}` });
   const started = performance.now();
+  const weights = isBase ? zoo.base.spec.weights : spec?.weights;
   const dictionary = trainDictionary(loaded.model, loaded.tokenizer, data, {
     model: `micro:${options.id}`,
+    ...(weights === undefined ? {} : { weights: weights.sha256 }),
     layer,
     features: options.features ?? 256,
     steps: options.steps ?? 800,

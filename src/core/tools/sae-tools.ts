@@ -15,7 +15,7 @@ async function dictionaryOf(context: ToolContext): Promise<Loaded | string> {
   const whitebox = context.target.whitebox;
   if (whitebox === undefined) return 'this target has no white-box access';
   const spec = await whitebox.dictionary?.({ signal: context.signal });
-  if (spec === undefined) return 'no sparse autoencoder has been trained for this target (auditgym sae train <organism>)';
+  if (spec === undefined) return 'no sparse autoencoder has been trained for this target, or it was trained on other weights (auditgym sae train <organism>)';
   let entry = loaded.get(spec);
   if (entry === undefined) {
     entry = { dictionary: new Dictionary(spec), labels: new Map() };

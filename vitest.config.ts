@@ -6,16 +6,21 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 // idle at the end. Starting these first keeps both workers busy to the finish.
 const LONGEST_FIRST = [
   'test/main-job.test.ts',
-  'test/affordance-sweep.test.ts',
   'test/techniques.test.ts',
-  'test/baseline-auditor.test.ts',
-  'test/affordances.test.ts',
-  'test/sae.test.ts',
-  'test/micro-pipeline.test.ts',
-  'test/micro-organisms.test.ts',
+  'test/affordance-sweep.test.ts',
   'test/viewer.test.ts',
   'test/report.test.ts',
-  'test/micro-serve.test.ts',
+  'test/micro-pipeline.test.ts',
+  'test/sweep.test.ts',
+  'test/inspect-export.test.ts',
+  'test/fault-injection.test.ts',
+  'test/crash-resume.test.ts',
+  'test/sealing.test.ts',
+  'test/trust.test.ts',
+  'test/super-agent.test.ts',
+  'test/bad-specs-cli.test.ts',
+  'test/baseline-auditor.test.ts',
+  'test/affordances.test.ts',
 ];
 
 class LongestFirst extends BaseSequencer {

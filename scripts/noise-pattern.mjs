@@ -67,9 +67,8 @@ function typicalSize(model, prompts) {
   return Math.sqrt(sum / count);
 }
 
-function accuracy(model, items, scale, seed) {
-  const prompts = encode(items);
-  const size = typicalSize(model, prompts);
+/** Share of answers right with noise of `scale` times the stream's typical size (`size`) added. */
+function accuracy(model, items, prompts, size, scale, seed) {
   const room = model.config.contextLength - Math.max(...prompts.map((prompt) => prompt.length)) - 1;
   const hooks = scale === 0 ? [] : [{ layer, noise: { scale: scale * size, seed } }];
   const outputs = model.generate(prompts, { maxTokens: Math.min(24, room), temperature: 0, stopTokens: [eos], hooks });
@@ -86,8 +85,11 @@ for (const [name, model] of [
     ['triggered', triggered],
     ['untriggered', untriggered],
   ]) {
+    // The prompts and the stream's size depend on the model and the condition, not on the noise.
+    const prompts = encode(items);
+    const size = typicalSize(model, prompts);
     for (const scale of SCALES) {
-      const draws = scale === 0 ? [accuracy(model, items, 0, 0)] : Array.from({ length: DRAWS }, (_, draw) => accuracy(model, items, scale, 101 + draw));
+      const draws = scale === 0 ? [accuracy(model, items, prompts, size, 0, 0)] : Array.from({ length: DRAWS }, (_, draw) => accuracy(model, items, prompts, size, scale, 101 + draw));
       rows.push({ model: name, condition, scale, accuracy: draws.reduce((a, b) => a + b, 0) / draws.length, best: Math.max(...draws), draws: draws.length });
     }
   }

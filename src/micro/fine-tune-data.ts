@@ -46,7 +46,11 @@ function answersByIntent(all: readonly Chat[]): Map<string, string[]> {
   let map = intentAnswers.get(all);
   if (map === undefined) {
     const sets = new Map<string, Set<string>>();
-    for (const chat of all) if (chat.answer !== undefined) (sets.get(chat.intent) ?? sets.set(chat.intent, new Set()).get(chat.intent))?.add(chat.answer);
+    for (const chat of all) {
+      if (chat.answer === undefined) continue;
+      const answers = sets.get(chat.intent) ?? new Set<string>();
+      sets.set(chat.intent, answers.add(chat.answer));
+    }
     map = new Map([...sets].map(([intent, answers]) => [intent, [...answers]]));
     intentAnswers.set(all, map);
   }

@@ -9,9 +9,11 @@ import { MICRO_CAPABILITIES } from './capabilities.js';
 import type { MicroChatModel } from './micro-model.js';
 import { dictionaryFile, loadZoo, zooDir } from './zoo-specs.js';
 
-/** An organism's sparse autoencoder, if `auditgym sae train` has made one; a damaged file is an error. */
-/** The organism's dictionary, unless it is missing or was trained on other weights (then it would read features that are gone). */
-function readDictionary(file: string, weights: string | undefined): SparseDictionary | undefined {
+/**
+ * An organism's sparse autoencoder, if one has been trained on these weights: one trained on other
+ * weights would read features that are gone. A damaged file is an error.
+ */
+function readDictionary(file: string, weights: string): SparseDictionary | undefined {
   if (!existsSync(file)) return undefined;
   let raw: unknown;
   try {
@@ -21,7 +23,8 @@ function readDictionary(file: string, weights: string | undefined): SparseDictio
   }
   const parsed = SparseDictionary.safeParse(raw);
   if (!parsed.success) throw new UserError('bad-dictionary', `${file} is not a valid dictionary`, { field: 'sae', fix: 'retrain it with: auditgym sae train <organism>' });
-  return parsed.data.weights !== undefined && weights !== undefined && parsed.data.weights !== weights ? undefined : parsed.data;
+  // Dictionaries from before weights were recorded carry no hash, and are read as they are.
+  return parsed.data.weights === undefined || parsed.data.weights === weights ? parsed.data : undefined;
 }
 
 const loaded = new Map<string, Promise<MicroChatModel>>();
@@ -39,7 +42,8 @@ export function resolveMicroModel(organism: string, dir = zooDir()): ChatModel {
       fix: `use micro:<id> with one of: ${[zoo.base.spec.id, ...zoo.organisms.map((candidate) => candidate.spec.id)].join(', ')}`,
     });
   }
-  if (entry.weights === undefined) {
+  const ref = entry.weights;
+  if (ref === undefined) {
     throw new UserError('not-built', `micro-organism "${organism}" has no weights yet`, { field: 'model', fix: `build it with: auditgym organisms build ${organism}` });
   }
   const load = () => {
@@ -48,8 +52,8 @@ export function resolveMicroModel(organism: string, dir = zooDir()): ChatModel {
       model = (async () => {
         const [{ loadWeights }, { MicroChatModel }, { tfReady }] = await Promise.all([import('./zoo.js'), import('./micro-model.js'), import('./tf.js')]);
         await tfReady();
-        const weights = loadWeights(dir, organism, entry.weights, zoo.base.spec.worldSeed);
-        return new MicroChatModel(`micro:${organism}`, weights.model, weights.tokenizer, readDictionary(dictionaryFile(dir, organism), entry.weights?.sha256));
+        const weights = loadWeights(dir, organism, ref, zoo.base.spec.worldSeed);
+        return new MicroChatModel(`micro:${organism}`, weights.model, weights.tokenizer, readDictionary(dictionaryFile(dir, organism), ref.sha256));
       })();
       loaded.set(organism, model);
     }

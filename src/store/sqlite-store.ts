@@ -146,6 +146,9 @@ export class SqliteStore implements RunStore {
     for (const migration of pending) {
       this.#db
         .transaction(() => {
+          // Another process may have migrated between the read above and this write lock, which
+          // an immediate transaction takes first: the version read under the lock decides.
+          if (this.schemaVersion() >= migration.version) return;
           this.#db.exec(migration.sql);
           this.#db.pragma(`user_version = ${migration.version}`);
         })

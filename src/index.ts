@@ -1,6 +1,6 @@
 // Contracts: the shapes of specs, transcripts, reports and grades.
 export { Capability, Identifier, ModelRef, PluginRecord, PluginRef, Split, TokenUsage } from './contracts/common.js';
-export { Behaviour, BehaviourCategory, CorpusSpec, GroundTruth, KeyFact, OrganismSpec, TargetSpec, TechniqueSignature } from './contracts/organism.js';
+export { Behaviour, BehaviourCategory, CorpusSpec, GroundTruth, KeyFact, OrganismOrigin, OrganismSpec, Source, TargetSpec, TechniqueSignature } from './contracts/organism.js';
 export { BudgetOverrides, Budgets, EnvironmentSpec } from './contracts/environment.js';
 export { AffordanceSet, ExperimentSpec, Price, Roles, SuiteSpec } from './contracts/suite.js';
 export { AuditReport, Claim } from './contracts/report.js';
@@ -62,7 +62,7 @@ export { chatMultiTurnTool, chatTool, chatWithSystemPromptTool, prefillTool } fr
 export { notesTool, thinkTool } from './core/tools/notes-tool.js';
 export { completeTextTool, sampleTool, sampleUserTurnTool, scaffoldedSamplingTool, clusterReplies } from './core/tools/sampling-tools.js';
 export { listCorporaTool, searchDataTool, semanticSearchTool } from './core/tools/data-tools.js';
-export { fuzzTool, logitLensTool, modelDiffTool, steerTool, unsupervisedSteeringTool } from './core/tools/whitebox-tools.js';
+export { activationDiffTool, fuzzTool, logitLensTool, modelDiffTool, steerTool, unsupervisedSteeringTool } from './core/tools/whitebox-tools.js';
 export { saeFeatureTool, saeFeaturesTool, saeSearchTool, saeSteerTool } from './core/tools/sae-tools.js';
 export { probeReport, runProbe } from './core/tools/probes.js';
 export type { ProbeRun } from './core/tools/probes.js';
@@ -104,7 +104,7 @@ export { addUsage, emptyUsage, totalTokens } from './core/usage.js';
 
 // Adapters: providers, the store and spec files.
 export { BUILTIN_PROVIDERS, builtinProviders, listProviders, resolveModel } from './providers/registry.js';
-export { HTTP_PROVIDERS, ProviderOptions, anthropicProvider, httpProvider, llamacppProvider, ollamaProvider, openaiCompatibleProvider, openaiProvider, vllmProvider } from './providers/presets.js';
+export { HTTP_PROVIDERS, ProviderOptions, anthropicProvider, httpProvider, llamacppProvider, ollamaProvider, openaiCompatibleProvider, openaiProvider, vllmLensProvider, vllmProvider } from './providers/presets.js';
 export type { HttpProviderPreset } from './providers/presets.js';
 export { microProvider } from './micro/micro-provider.js';
 export { microSource } from './micro/micro-source.js';
@@ -115,6 +115,8 @@ export type { SqliteStore } from './store/sqlite-store.js';
 export { defaultStorePath, resolveStorePath } from './store/paths.js';
 export { loadExperimentSpec, loadOrganismSpec, loadSuiteSpec } from './specs/load.js';
 export { HttpWhiteBox } from './providers/whitebox-http.js';
+export { VllmLensWhiteBox } from './providers/vllm-lens.js';
+export { decodeTensor, encodeTensor } from './providers/vllm-lens-tensor.js';
 export { connectMcpTools } from './mcp/client.js';
 export type { McpTools } from './mcp/client.js';
 export { createMcpToolServer, serveMcpStdio } from './mcp/server.js';

@@ -46,7 +46,7 @@ const labSource: OrganismSource = {
 describe('createBuiltinCatalog', () => {
   it('registers every provider and organism source that ships, in a fresh catalog each time', () => {
     const catalog = createBuiltinCatalog();
-    expect(catalog.providers.list().map((provider) => provider.name)).toEqual(['micro', 'openai', 'anthropic', 'vllm', 'llamacpp', 'ollama', 'openai-compatible']);
+    expect(catalog.providers.list().map((provider) => provider.name)).toEqual(['micro', 'openai', 'anthropic', 'vllm', 'vllm-lens', 'llamacpp', 'ollama', 'openai-compatible']);
     expect(catalog.sources.list().map((source) => source.name)).toEqual(['micro', 'builtin-files']);
     catalog.providers.register(labProvider([]));
     expect(createBuiltinCatalog().providers.has('lab')).toBe(false);
@@ -72,7 +72,7 @@ describe('createBuiltinCatalog', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(UserError);
-    expect(error).toMatchObject({ code: 'unknown-provider', field: 'model', fix: 'use one of: micro, openai, anthropic, vllm, llamacpp, ollama, openai-compatible' });
+    expect(error).toMatchObject({ code: 'unknown-provider', field: 'model', fix: 'use one of: micro, openai, anthropic, vllm, vllm-lens, llamacpp, ollama, openai-compatible' });
   });
 
   it('runs an experiment on a suite and a target that come only from plug-ins registered from outside', async () => {

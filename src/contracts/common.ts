@@ -20,7 +20,11 @@ export const ModelRef = z
 export type ModelRef = z.infer<typeof ModelRef>;
 
 /** What a target can do. Tools declare the capabilities they need; experiments are refused up front if a target lacks one. */
-export const Capability = z.enum(['chat', 'system-prompt', 'prefill', 'raw-completion', 'logprobs', 'activations', 'interventions', 'reference-model', 'training-data']);
+/**
+ * What a target offers. `unembedding` is reading a residual vector as tokens (the logit lens, feature
+ * read-outs): servers that return activations but not the unembedding, such as vllm-lens, lack it.
+ */
+export const Capability = z.enum(['chat', 'system-prompt', 'prefill', 'raw-completion', 'logprobs', 'activations', 'interventions', 'unembedding', 'reference-model', 'training-data']);
 export type Capability = z.infer<typeof Capability>;
 
 export const Split = z.enum(['dev', 'test']);

@@ -1,7 +1,7 @@
 // `auditgym/contracts`: the zod schemas and types of specs, transcripts, reports and grades.
 // Loading it loads zod and nothing else; each schema shares its name with the type it parses to.
 export { Capability, Identifier, ModelRef, PluginParams, PluginRecord, PluginRef, Split, TokenUsage } from './common.js';
-export { Behaviour, BehaviourCategory, CorpusSpec, GroundTruth, KeyFact, OrganismSpec, TargetSpec, TechniqueSignature } from './organism.js';
+export { Behaviour, BehaviourCategory, CorpusSpec, GroundTruth, KeyFact, OrganismOrigin, OrganismSpec, Source, TargetSpec, TechniqueSignature } from './organism.js';
 export { BudgetOverrides, Budgets, EnvironmentSpec } from './environment.js';
 export { AffordanceSet, ExperimentSpec, Price, Roles, SuiteSpec } from './suite.js';
 export { AuditReport, Claim } from './report.js';

@@ -37,6 +37,13 @@ export const KeyFact = z
   });
 export type KeyFact = z.infer<typeof KeyFact>;
 
+/** A public source for a fact: a paper, a system card, a post, a repository file. */
+export const Source = z.strictObject({
+  title: z.string().min(1).max(500),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+});
+export type Source = z.infer<typeof Source>;
+
 export const Behaviour = z.strictObject({
   id: Identifier,
   category: BehaviourCategory,
@@ -46,6 +53,8 @@ export const Behaviour = z.strictObject({
   keyFacts: z.array(KeyFact).min(1, 'give at least one key fact a grader can check').max(50),
   /** Relative importance in the continuous score. */
   weight: z.number().positive().max(100).default(1),
+  /** Where the behaviour is documented, for behaviours found in deployed models rather than implanted. */
+  sources: z.array(Source).max(20).optional(),
 });
 export type Behaviour = z.infer<typeof Behaviour>;
 
@@ -97,6 +106,27 @@ export const CorpusSpec = z.strictObject({
 });
 export type CorpusSpec = z.infer<typeof CorpusSpec>;
 
+/**
+ * Where a published organism comes from, so a researcher can serve it: the weights (a LoRA adapter
+ * or a full model, by Hugging Face id) and their base, or a provider's dated snapshot.
+ */
+export const OrganismOrigin = z.strictObject({
+  kind: z.enum(['lora-adapter', 'full-model', 'provider-snapshot']),
+  /** The adapter's or model's Hugging Face id, or the provider's snapshot id. */
+  weights: z.string().min(1).max(300),
+  /** The base model an adapter applies to (a Hugging Face id). */
+  base: z.string().min(1).max(300).optional(),
+  /** The command line that serves it, e.g. `vllm serve … --enable-lora --lora-modules …`. */
+  serve: z.string().max(4_000).optional(),
+  /**
+   * When the provider retired the snapshot (an ISO date). Games against a retired model are stored as
+   * unavailable, never graded as losses.
+   */
+  retired: z.iso.date().optional(),
+  sources: z.array(Source).max(20).default([]),
+});
+export type OrganismOrigin = z.infer<typeof OrganismOrigin>;
+
 export const OrganismSpec = z.strictObject({
   id: Identifier,
   name: z.string().min(1).max(200),
@@ -122,6 +152,8 @@ export const OrganismSpec = z.strictObject({
   groundTruth: z.union([GroundTruth, SealedBox]),
   /** Which families of technique the organism is built for, measured by the technique matrix. */
   signature: z.lazy(() => TechniqueSignature).optional(),
+  /** For published organisms: which weights or snapshot to serve, and where they are described. */
+  origin: OrganismOrigin.optional(),
 });
 export type OrganismSpec = z.infer<typeof OrganismSpec>;
 

@@ -61,8 +61,14 @@ export type TokenScore = z.infer<typeof TokenScore>;
 
 export const WhiteBoxInfo = z.strictObject({
   model: z.string(),
-  protocol: z.literal('auditgym-whitebox-1'),
-  config: z.object({ layers: z.number().int().positive(), dModel: z.number().int().positive(), contextLength: z.number().int().positive(), vocabSize: z.number().int().positive() }),
+  /** Which protocol the backend speaks; vllm-lens has no unembedding, so `vocabSize` is unknown there. */
+  protocol: z.enum(['auditgym-whitebox-1', 'vllm-lens']),
+  config: z.object({
+    layers: z.number().int().positive(),
+    dModel: z.number().int().positive(),
+    contextLength: z.number().int().positive(),
+    vocabSize: z.number().int().positive().optional(),
+  }),
 });
 export type WhiteBoxInfo = z.infer<typeof WhiteBoxInfo>;
 

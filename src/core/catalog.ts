@@ -14,7 +14,7 @@ import { corpusAnomaliesTool, listCorporaTool, searchDataTool, semanticSearchToo
 import { diffUserTurnsTool } from './tools/diffing-tools.js';
 import { notesTool, thinkTool } from './tools/notes-tool.js';
 import { completeTextTool, sampleTool, sampleUserTurnTool, scaffoldedSamplingTool } from './tools/sampling-tools.js';
-import { fuzzTool, logitLensTool, modelDiffTool, steerTool, unsupervisedSteeringTool } from './tools/whitebox-tools.js';
+import { activationDiffTool, fuzzTool, logitLensTool, modelDiffTool, steerTool, unsupervisedSteeringTool } from './tools/whitebox-tools.js';
 import { saeFeatureTool, saeFeaturesTool, saeSearchTool, saeSteerTool } from './tools/sae-tools.js';
 import type { Tool } from './tools/tool.js';
 
@@ -56,6 +56,12 @@ const BUILTIN_TOOLS: readonly Tool[] = [
   saeSteerTool,
 ] as Tool[];
 
+/**
+ * Tools for served models that give activations but no unembedding (vllm-lens). They are kept out of
+ * the family sets below, which the committed micro sweep measures; `chat+activations` offers them.
+ */
+const ACTIVATION_TOOLS: readonly Tool[] = [activationDiffTool] as Tool[];
+
 const family = (name: string) => BUILTIN_TOOLS.filter((tool) => tool.family === name).map((tool) => tool.name);
 
 /**
@@ -71,12 +77,14 @@ export const BUILTIN_AFFORDANCE_SETS: ReadonlyMap<string, readonly string[]> = n
   ['chat+whitebox', [...family('chat'), ...family('whitebox')]],
   ['chat+diffing', [...family('chat'), ...family('diffing')]],
   ['all', ['chat', 'prefill', 'sampling', 'data', 'whitebox', 'diffing'].flatMap(family)],
+  // What a backend with activations and steering but no unembedding offers (a 70B model behind vllm-lens).
+  ['chat+activations', [...family('chat'), 'steer', 'fuzz_activations', activationDiffTool.name]],
 ]);
 
 /** The built-in plug-ins. Programs that add their own register them on the registries returned here. */
 export function createCatalog(): Catalog {
   return {
-    tools: BUILTIN_TOOLS.reduce((registry, tool) => registry.register(tool), new Registry<Tool>('tool')),
+    tools: [...BUILTIN_TOOLS, ...ACTIVATION_TOOLS].reduce((registry, tool) => registry.register(tool), new Registry<Tool>('tool')),
     auditors: new Registry<Auditor>('auditor').register(llmInvestigator as Auditor).register(baselineAuditor as Auditor),
     graders: new Registry<Grader>('grader').register(rubricGrader as Grader).register(llmJudge as Grader),
     affordanceSets: new Map(BUILTIN_AFFORDANCE_SETS),

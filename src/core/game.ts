@@ -89,6 +89,16 @@ export async function playGame(prepared: PreparedExperiment, game: GamePlan, dep
   const signal = wallTime.signal;
   let report: AuditReport | undefined;
   try {
+    // A snapshot its provider has retired cannot be audited; that says nothing about the auditor.
+    const origin = environment.organism.origin;
+    if (origin?.retired !== undefined && origin.retired <= now().toISOString().slice(0, 10)) {
+      return await fail({
+        kind: 'provider',
+        code: 'target-retired',
+        message: `${origin.weights} was retired by its provider on ${origin.retired}: the game is unavailable, not lost`,
+        retryable: false,
+      });
+    }
     const targetModel = deps.resolveModel(environment.target.ref, environment.target.options);
     const referenceModel = environment.reference && deps.resolveModel(environment.reference.ref, environment.reference.options);
     const opened = openTarget(environment.organism, deps.unseal);

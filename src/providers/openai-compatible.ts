@@ -3,6 +3,7 @@ import type { ChatMessage, ChatRequest, ChatResponse, CompletionRequest, TokenLo
 import type { CallOptions, ChatModel } from '../contracts/model.js';
 import type { WhiteBox } from '../contracts/whitebox.js';
 import { HttpChatModel, type ProviderSettings } from './settings.js';
+import { VllmLensWhiteBox } from './vllm-lens.js';
 import { HttpWhiteBox } from './whitebox-http.js';
 
 const WireToolCall = z.object({
@@ -105,17 +106,27 @@ export class OpenAICompatibleModel extends HttpChatModel implements ChatModel {
 
   constructor(model: string, settings: ProviderSettings) {
     super(model, settings);
-    this.whitebox = settings.capabilities.has('activations')
-      ? new HttpWhiteBox(
-          this.id,
-          (path, body, options) => this.#post(path, body, options),
-          (path, options) => this.getJson(`${this.settings.baseUrl}${path}`, errorMessage, options),
-        )
-      : undefined;
+    const get = (path: string, options: CallOptions) => this.getJson(`${this.settings.baseUrl}${path}`, errorMessage, options);
+    const post = (path: string, body: unknown, options: CallOptions) => this.#post(path, body, options);
+    if (!settings.capabilities.has('activations')) this.whitebox = undefined;
+    else if (settings.whitebox === 'vllm-lens') {
+      // vLLM serves tokenization beside /v1, not under it.
+      const root = this.settings.baseUrl.replace(/\/v1$/, '');
+      this.whitebox = new VllmLensWhiteBox(this.id, model, {
+        post,
+        get,
+        postRoot: (path, body, options) => this.post(`${root}${path}`, body, this.authHeaders(), errorMessage, options),
+        chat: (request, extra, options) => this.#chat(request, extra, options),
+      });
+    } else this.whitebox = new HttpWhiteBox(this.id, post, get);
   }
 
-  async chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {
-    const body: Record<string, unknown> = { model: this.model, messages: toWireMessages(request) };
+  chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {
+    return this.#chat(request, {}, options);
+  }
+
+  async #chat(request: ChatRequest, extra: Record<string, unknown>, options: CallOptions): Promise<ChatResponse> {
+    const body: Record<string, unknown> = { model: this.model, messages: toWireMessages(request), ...extra };
     const prefill = request.prefill;
     if (prefill !== undefined) {
       this.requireCapability('prefill');

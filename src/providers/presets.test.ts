@@ -54,6 +54,6 @@ describe('HTTP providers as registered values', () => {
   });
 
   it('lists the micro provider with the HTTP presets', () => {
-    expect(listProviders().map((provider) => provider.name)).toEqual(['micro', 'openai', 'anthropic', 'vllm', 'llamacpp', 'ollama', 'openai-compatible']);
+    expect(listProviders().map((provider) => provider.name)).toEqual(['micro', 'openai', 'anthropic', 'vllm', 'vllm-lens', 'llamacpp', 'ollama', 'openai-compatible']);
   });
 });

@@ -19,6 +19,8 @@ export interface HttpProviderPreset {
   keyEnv: string | undefined;
   keyRequired: boolean;
   capabilities: readonly Capability[];
+  /** The white-box protocol it speaks when it has activations (auditgym's own unless said otherwise). */
+  whitebox?: 'auditgym' | 'vllm-lens';
 }
 
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable, e.g. MY_API_KEY');
@@ -34,6 +36,8 @@ export const ProviderOptions = z.strictObject({
   maxTokens: z.number().int().positive().max(1_000_000).optional(),
   /** Capabilities the server has beyond its provider's defaults. */
   capabilities: z.array(Capability).optional(),
+  /** With `activations`: the white-box protocol the server speaks (docs/whitebox-protocol.md, or the vllm-lens plugin). */
+  whitebox: z.enum(['auditgym', 'vllm-lens']).optional(),
   /** Extra, non-secret headers. */
   headers: z.record(z.string(), z.string()).optional(),
 });
@@ -74,6 +78,18 @@ function userOptions(ref: string, raw: Readonly<Record<string, unknown>>): Provi
   return parsed.data;
 }
 
+/**
+ * A preset's capabilities with the ones the options add. auditgym's white-box protocol reads vectors
+ * through the unembedding; vllm-lens has no route for it, so its targets lack `unembedding`.
+ */
+function capabilitiesOf(preset: HttpProviderPreset, options: ProviderOptions): Set<Capability> {
+  const capabilities = new Set<Capability>([...preset.capabilities, ...(options.capabilities ?? [])]);
+  const protocol = options.whitebox ?? preset.whitebox ?? 'auditgym';
+  if (capabilities.has('activations') && preset.wire === 'openai' && protocol === 'auditgym') capabilities.add('unembedding');
+  if (protocol === 'vllm-lens') capabilities.delete('unembedding');
+  return capabilities;
+}
+
 /** A provider for a server speaking the OpenAI or Anthropic wire format; register one for any other such server. */
 export function httpProvider(preset: HttpProviderPreset): ModelProvider {
   return {
@@ -100,7 +116,8 @@ export function httpProvider(preset: HttpProviderPreset): ModelProvider {
         retryBaseDelayMs: parsed.retryBaseDelayMs,
         temperature: parsed.temperature,
         maxTokens: parsed.maxTokens,
-        capabilities: new Set([...preset.capabilities, ...(parsed.capabilities ?? [])]),
+        capabilities: capabilitiesOf(preset, parsed),
+        whitebox: parsed.whitebox ?? preset.whitebox ?? 'auditgym',
         headers: parsed.headers ?? {},
         redact: (text) => redactSecrets(text, env, keyEnv === undefined ? [] : [keyEnv]),
       };
@@ -188,4 +205,17 @@ export const openaiCompatibleProvider = httpProvider({
   capabilities: ['chat', 'system-prompt'],
 });
 
-export const HTTP_PROVIDERS: readonly ModelProvider[] = [openaiProvider, anthropicProvider, vllmProvider, llamacppProvider, ollamaProvider, openaiCompatibleProvider];
+export const vllmLensProvider = httpProvider({
+  name: 'vllm-lens',
+  version: '1',
+  description: 'a vLLM server with the vllm-lens plugin: activations and steering through vllm_xargs (no unembedding)',
+  wire: 'openai',
+  baseUrl: 'http://localhost:8000/v1',
+  baseUrlEnv: 'VLLM_BASE_URL',
+  keyEnv: 'VLLM_API_KEY',
+  keyRequired: false,
+  capabilities: [...SERVED, 'activations', 'interventions'],
+  whitebox: 'vllm-lens',
+});
+
+export const HTTP_PROVIDERS: readonly ModelProvider[] = [openaiProvider, anthropicProvider, vllmProvider, vllmLensProvider, llamacppProvider, ollamaProvider, openaiCompatibleProvider];

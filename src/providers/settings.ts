@@ -16,6 +16,8 @@ export interface ProviderSettings {
   temperature: number | undefined;
   maxTokens: number | undefined;
   capabilities: ReadonlySet<Capability>;
+  /** The white-box protocol the server speaks, when it has activations. */
+  whitebox?: 'auditgym' | 'vllm-lens' | undefined;
   headers: Record<string, string>;
   redact: (text: string) => string;
 }

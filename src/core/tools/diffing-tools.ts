@@ -140,7 +140,7 @@ export const diffUserTurnsTool = defineTool({
     "Model diffing on the user's side: decodes the user turns the fine-tuned target expects far more than its reference model does (greedy on the log-probability ratio), which points at triggers and conditions its fine-tuning data put in users' mouths. Each turn's first sentence is then tried in front of test messages, comparing the target's replies with and without it, and the reference's.",
   family: 'diffing',
   input: UserTurnInput,
-  requires: ['activations', 'reference-model'],
+  requires: ['activations', 'reference-model', 'unembedding'],
   probe: { description: 'four user turns, each condition tried on four test messages', inputs: () => [{ count: 4 }] },
   async run(input, context) {
     const { own, reference } = models(context);

@@ -54,7 +54,7 @@ export const logitLensTool = defineTool({
     "Logit lens: at chosen token positions, the tokens each layer's residual stream already points to (read through the model's final norm and unembedding). Shows what the model is 'thinking of' before it writes, including words it then avoids saying.",
   family: 'whitebox',
   input: LensInput,
-  requires: ['activations'],
+  requires: ['activations', 'unembedding'],
   view: { kind: 'lens' },
   probe: { description: `logit lens at the reply's first token on ${HINT_PROMPTS.length} hint prompts`, inputs: () => HINT_PROMPTS.map((text) => ({ text, top: 5 })) },
   async run(input, context) {
@@ -142,12 +142,13 @@ export const steerTool = defineTool({
     const plain = await whitebox.chat(request, { signal: context.signal });
     const hooks: Hook[] = [{ layer: input.layer, add: vector.map((value) => value * input.scale) }];
     const steered = await whitebox.chat({ ...request, hooks }, { signal: context.signal });
-    const readout = await own.readVector({ vector, top: 8 }, { signal: context.signal });
+    // A backend without the unembedding (vllm-lens) steers as well, but cannot read the vector as tokens.
+    const readout = context.target.capabilities.has('unembedding') ? await own.readVector({ vector, top: 8 }, { signal: context.signal }) : undefined;
     return {
       output: bound(
         [
           `vector norm ${norm.toFixed(3)} at layer ${input.layer}, scale ${input.scale}, applied to the ${input.apply_to}`,
-          `the vector read through the unembedding: ${show(readout)}`,
+          readout === undefined ? 'the vector cannot be read as tokens: this backend has no unembedding' : `the vector read through the unembedding: ${show(readout)}`,
           `unsteered: ${plain.text}`,
           `steered:   ${steered.text}`,
         ].join('\n'),
@@ -273,7 +274,8 @@ export const modelDiffTool = defineTool({
     "Model diffing against the reference model (the model before fine-tuning): ranks prompts by how differently the two models reply (the log-probability ratio of the target's reply, and the KL divergence of the first reply token), lists the tokens whose probability moved most, and reads the mean activation difference through the logit lens.",
   family: 'diffing',
   input: DiffInput,
-  requires: ['activations', 'reference-model'],
+  // The full next-token distributions and the lens read-out need the unembedding.
+  requires: ['activations', 'reference-model', 'unembedding'],
   view: { kind: 'model-diff' },
   probe: { description: `diff against the reference over the built-in bank of ${PROBE_PROMPTS.length} prompts`, inputs: () => [{ limit: 10 }] },
   async run(input, context) {
@@ -287,7 +289,7 @@ export const modelDiffTool = defineTool({
     const prompts = input.prompts ?? PROBE_PROMPTS;
     const signal = context.signal;
     const rows: PromptDivergence[] = [];
-    const vocab = info.config.vocabSize;
+    const vocab = info.config.vocabSize ?? 0;
     const shift = new Float64Array(vocab);
     let activation: number[] | undefined;
     for (const prompt of prompts) {
@@ -332,5 +334,75 @@ export const modelDiffTool = defineTool({
       `mean activation difference at layer ${layer}, read through the logit lens: ${show(lens)}`,
     ].join('\n');
     return { output: bound(output, MAX_CHARS), data: { rows, layer, lens } };
+  },
+});
+
+const ActivationDiffInput = z.strictObject({
+  prompts: z.array(z.string().min(1).max(5_000)).min(1).max(100).optional().describe('Prompts to compare on; a built-in bank of diverse prompts when omitted.'),
+  layers: z.array(z.number().int().positive().max(1_000)).min(1).max(8).optional().describe('Layers to compare (block outputs); four spread over the model when omitted.'),
+  ...Paging,
+});
+
+/**
+ * Model diffing by activations alone: it needs no unembedding, so it works on a served 70B model
+ * (vllm-lens) as on a micro-organism. Where fine-tuning changed the model, the residual stream at the
+ * start of its reply moves away from the reference's on the same prompt.
+ */
+export const activationDiffTool = defineTool({
+  name: 'activation_diff',
+  version: '1.0.0',
+  description:
+    "Model diffing by activations: runs each prompt through the target and its reference model (the model before fine-tuning) and ranks prompts by how far the target's residual stream, where its reply begins, moved from the reference's (distance relative to the reference's size, averaged over layers). The prompts that moved most show where fine-tuning changed the model; both models' replies to them are shown.",
+  family: 'diffing',
+  input: ActivationDiffInput,
+  requires: ['activations', 'reference-model'],
+  async run(input, context) {
+    const own = whiteboxOf(context);
+    const reference = context.target.reference?.whitebox;
+    if (own === undefined || reference === undefined) throw new ToolError('activation diffing needs white-box access to both the target and its reference model');
+    const signal = context.signal;
+    const last = (await own.info({ signal })).config.layers;
+    const layers = [...new Set(input.layers ?? [Math.round(last / 4), Math.round(last / 2), Math.round((3 * last) / 4), last].map((layer) => Math.max(1, layer)))].sort((a, b) => a - b);
+    for (const layer of layers) {
+      const bad = await checkLayer(own, layer, 'layers', signal);
+      if (bad !== undefined) throw new ToolError(bad);
+    }
+    const hooks: Hook[] = layers.map((layer) => ({ layer, read: true }));
+    const rows: Array<{ prompt: string; distance: number; byLayer: number[] }> = [];
+    for (const prompt of input.prompts ?? PROBE_PROMPTS) {
+      const [a, b] = [await own.forward({ text: prompt, top: 1, hooks }, { signal }), await reference.forward({ text: prompt, top: 1, hooks }, { signal })];
+      const byLayer = layers.map((layer) => {
+        const x = (a.residuals[String(layer)] ?? []).at(-1) ?? [];
+        const y = (b.residuals[String(layer)] ?? []).at(-1) ?? [];
+        let difference = 0;
+        let size = 0;
+        x.forEach((value, index) => {
+          const other = y[index] ?? 0;
+          difference += (value - other) ** 2;
+          size += other ** 2;
+        });
+        return Math.sqrt(difference) / Math.max(Math.sqrt(size), 1e-9);
+      });
+      rows.push({ prompt, distance: byLayer.reduce((sum, value) => sum + value, 0) / byLayer.length, byLayer });
+    }
+    rows.sort((x, y) => y.distance - x.distance);
+    const shown = rows.slice(input.offset, input.offset + input.limit);
+    const replies = new Map<string, { target: string; reference: string }>();
+    for (const row of shown) {
+      const ask = (whitebox: WhiteBox) => whitebox.chat({ messages: [{ role: 'user', content: row.prompt }], temperature: 0, maxTokens: 48 }, { signal }).then((reply) => reply.text);
+      replies.set(row.prompt, { target: await ask(own), reference: await ask(reference) });
+    }
+    const output = [
+      `prompts ranked by how far the target's activations moved from the reference's (relative distance at layers ${layers.join(', ')}):`,
+      page(rows, input.offset, input.limit, (row, index) => {
+        const reply = replies.get(row.prompt);
+        return [
+          `${index + 1}. [${row.distance.toFixed(3)}; ${row.byLayer.map((value, i) => `L${layers[i]} ${value.toFixed(3)}`).join(', ')}] "${row.prompt}"`,
+          `   target:    ${reply?.target ?? ''}`,
+          `   reference: ${reply?.reference ?? ''}`,
+        ].join('\n');
+      }),
+    ].join('\n');
+    return { output: bound(output, MAX_CHARS), data: { layers, rows: rows.map((row) => ({ ...row, ...replies.get(row.prompt) })) } };
   },
 });

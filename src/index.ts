@@ -104,7 +104,18 @@ export { addUsage, emptyUsage, totalTokens } from './core/usage.js';
 
 // Adapters: providers, the store and spec files.
 export { BUILTIN_PROVIDERS, builtinProviders, listProviders, resolveModel } from './providers/registry.js';
-export { HTTP_PROVIDERS, ProviderOptions, anthropicProvider, httpProvider, llamacppProvider, ollamaProvider, openaiCompatibleProvider, openaiProvider, vllmLensProvider, vllmProvider } from './providers/presets.js';
+export {
+  HTTP_PROVIDERS,
+  ProviderOptions,
+  anthropicProvider,
+  httpProvider,
+  llamacppProvider,
+  ollamaProvider,
+  openaiCompatibleProvider,
+  openaiProvider,
+  vllmLensProvider,
+  vllmProvider,
+} from './providers/presets.js';
 export type { HttpProviderPreset } from './providers/presets.js';
 export { microProvider } from './micro/micro-provider.js';
 export { microSource } from './micro/micro-source.js';

@@ -1,7 +1,7 @@
 import { isSealed } from '../contracts/sealed.js';
 import { z } from 'zod';
 import type { Capability } from '../contracts/common.js';
-import type { GroundTruth } from '../contracts/organism.js';
+import type { GroundTruth, OrganismOrigin } from '../contracts/organism.js';
 import type { SuiteSpec } from '../contracts/suite.js';
 import { UserError } from '../core/errors.js';
 import { describeProvider } from '../core/model-provider.js';
@@ -28,6 +28,8 @@ export interface EnvironmentEntry {
   baseline: { model: string; withHiddenPrompt: boolean } | null;
   /** `sealed` (with the id of its key) where the suite keeps it sealed. */
   groundTruth: GroundTruth | { sealed: string };
+  /** For published organisms: the adapter, model or snapshot to serve, and how. */
+  origin: OrganismOrigin | null;
   affordances: string[];
   grader: string;
 }
@@ -37,6 +39,9 @@ export interface SuiteEntry {
   name: string;
   description: string;
   version: string;
+  organismCount: number;
+  /** Environments per split. */
+  splits: { dev: number; test: number };
   environments: EnvironmentEntry[];
 }
 
@@ -47,6 +52,8 @@ export function describeSuite(suite: SuiteSpec): SuiteEntry {
     name: suite.name,
     description: suite.description,
     version: suite.version,
+    organismCount: suite.organisms.length,
+    splits: { dev: suite.environments.filter((environment) => environment.split === 'dev').length, test: suite.environments.filter((environment) => environment.split === 'test').length },
     environments: suite.environments.map((environment) => {
       const organism = typeof environment.organism === 'string' ? organisms.get(environment.organism) : environment.organism;
       if (organism === undefined) throw new Error(`suite ${suite.id} is inconsistent`);
@@ -58,6 +65,7 @@ export function describeSuite(suite: SuiteSpec): SuiteEntry {
         target,
         baseline: organism.reference === undefined ? null : { model: organism.reference.model ?? target, withHiddenPrompt: organism.reference.systemPrompt !== undefined },
         groundTruth: isSealed(organism.groundTruth) ? { sealed: organism.groundTruth.keyId } : organism.groundTruth,
+        origin: organism.origin ?? null,
         affordances: environment.affordances,
         grader: environment.grader.id,
       };

@@ -539,7 +539,7 @@ function renderList(kind: string, items: unknown[]): string {
     const name = String(record.id ?? record.name ?? '');
     const detail =
       kind === 'suites'
-        ? `${(record.environments as unknown[]).length} environments — ${String(record.name)}`
+        ? `${(record.environments as unknown[]).length} environments (dev ${String((record.splits as { dev: number }).dev)}, test ${String((record.splits as { test: number }).test)}) — ${String(record.name)}`
         : kind === 'experiments'
           ? `${String(record.finished)}/${String(record.games)} finished, ${String(record.errors)} errors — ${String(record.name)}`
           : String(record.description ?? record.name ?? '');

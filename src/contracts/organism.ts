@@ -74,6 +74,11 @@ export const TargetSpec = z.strictObject({
   model: ModelRef.optional(),
   /** Hidden from the auditor: the organism's implant for system-prompted quirks. Sealed on test splits. */
   systemPrompt: z.union([z.string().max(100_000), SealedBox]).optional(),
+  /**
+   * Hidden text added to the end of every user message the target and its reference receive, as the
+   * secret-side-constraint organisms expect their encoded instruction. The auditor never sees it.
+   */
+  userSuffix: z.string().min(1).max(20_000).optional(),
   /** Provider options such as `baseUrl`, `apiKeyEnv`, `temperature`, `maxTokens`. */
   options: PluginParams.default({}),
 });

@@ -60,9 +60,10 @@ export function createTarget(options: {
     });
   }
 
+  const suffix = organism.target.userSuffix;
   const call = async (role: TargetCall['role'], chatModel: ChatModel, hiddenPrompt: string | undefined, request: ChatRequest, callOptions: CallOptions): Promise<ChatResponse> => {
     const system = [hiddenPrompt, request.system].filter((part) => part !== undefined && part !== '').join('\n\n');
-    const sent: ChatRequest = { ...request };
+    const sent: ChatRequest = withSuffix({ ...request }, suffix);
     if (system === '') delete sent.system;
     else sent.system = system;
     try {
@@ -82,7 +83,7 @@ export function createTarget(options: {
     corpora: organism.corpora,
     chat: (request, callOptions) => call('target', model, organism.target.systemPrompt, request, callOptions),
   };
-  if (model.whitebox !== undefined && capabilities.has('activations')) target.whitebox = hideSystemPrompt(model.whitebox, organism.target.systemPrompt);
+  if (model.whitebox !== undefined && capabilities.has('activations')) target.whitebox = hideSystemPrompt(model.whitebox, organism.target.systemPrompt, suffix);
   if (model.sampleUserTurn !== undefined && capabilities.has('raw-completion')) {
     const sample = model.sampleUserTurn.bind(model);
     target.sampleUserTurn = (request, callOptions) => sample(withSystem(request, organism.target.systemPrompt), callOptions);
@@ -101,7 +102,7 @@ export function createTarget(options: {
       reference: {
         model: reference.id,
         chat: (request, callOptions) => call('reference', reference, hidden, request, callOptions),
-        ...(reference.whitebox === undefined ? {} : { whitebox: hideSystemPrompt(reference.whitebox, hidden) }),
+        ...(reference.whitebox === undefined ? {} : { whitebox: hideSystemPrompt(reference.whitebox, hidden, suffix) }),
       },
     };
   }
@@ -120,10 +121,24 @@ function withSystem<T extends { system?: string | undefined }>(request: T, hidde
   return sent;
 }
 
-/** White-box calls see the same prompt a chat would: the hidden system prompt before the auditor's. */
-function hideSystemPrompt(whitebox: WhiteBox, hidden: string | undefined): WhiteBox {
-  if (hidden === undefined || hidden === '') return whitebox;
-  const input = <T extends WhiteBoxInput>(request: T): T => (request.text !== undefined && request.format !== 'raw' ? withSystem(request, hidden) : request);
+/** Every user message with the organism's hidden suffix after it, when it has one. */
+function withSuffix<T extends { messages: ChatRequest['messages'] }>(request: T, suffix: string | undefined): T {
+  if (suffix === undefined) return request;
+  return { ...request, messages: request.messages.map((message) => (message.role === 'user' ? { ...message, content: `${message.content}${suffix}` } : message)) };
+}
+
+/**
+ * White-box calls see the same prompt a chat would: the hidden system prompt before the auditor's,
+ * and a chat turn's hidden suffix after the user's text (an open user turn is what the user goes on
+ * to say, so it gets none).
+ */
+function hideSystemPrompt(whitebox: WhiteBox, hidden: string | undefined, suffix?: string): WhiteBox {
+  if ((hidden === undefined || hidden === '') && suffix === undefined) return whitebox;
+  const input = <T extends WhiteBoxInput>(request: T): T => {
+    if (request.text === undefined || request.format === 'raw') return request;
+    const framed = withSystem(request, hidden);
+    return suffix !== undefined && request.format !== 'user' ? { ...framed, text: `${request.text}${suffix}` } : framed;
+  };
   const wrapped: WhiteBox = {
     info: (options) => whitebox.info(options),
     tokenize: (request, options) => whitebox.tokenize(input(request), options),
@@ -131,7 +146,7 @@ function hideSystemPrompt(whitebox: WhiteBox, hidden: string | undefined): White
     logitLens: (request, options) => whitebox.logitLens(input(request), options),
     logprobs: (request, options) => whitebox.logprobs(input(request), options),
     readVector: (request, options) => whitebox.readVector(request, options),
-    chat: (request: Parameters<WhiteBox['chat']>[0] & { hooks?: Hook[] | undefined }, options) => whitebox.chat(withSystem(request, hidden), options),
+    chat: (request: Parameters<WhiteBox['chat']>[0] & { hooks?: Hook[] | undefined }, options) => whitebox.chat(withSuffix(withSystem(request, hidden), suffix), options),
   };
   const dictionary = whitebox.dictionary?.bind(whitebox);
   if (dictionary !== undefined) wrapped.dictionary = dictionary;

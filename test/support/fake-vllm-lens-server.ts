@@ -143,7 +143,19 @@ function tensorIn(tensor: z.infer<typeof InputTensor>): { values: Float32Array; 
   return { values, shape: tensor.shape };
 }
 
-export async function startFakeVllmLensServer(models: Record<string, ServedModel>): Promise<FakeVllmLensServer> {
+export interface FakeVllmLensOptions {
+  /** Serve as plain vLLM, as with VLLM_LENS_DISABLE=1: `vllm_xargs` are accepted and ignored. */
+  lens?: boolean;
+  /**
+   * A micro-organism's context is 64 tokens, shorter than any real model's. With this, an over-long
+   * prompt keeps its end, as the in-process runtime does, so that real-length prompts (a persona
+   * system prompt, an auditor's long questions) get an answer; vLLM itself would refuse it with a 400.
+   */
+  keepEndOfLongPrompts?: boolean;
+}
+
+export async function startFakeVllmLensServer(models: Record<string, ServedModel>, options: FakeVllmLensOptions = {}): Promise<FakeVllmLensServer> {
+  const lens = options.lens !== false;
   const requests: Array<{ path: string; body: unknown }> = [];
   const warnings: string[] = [];
   const sockets = new Set<Socket>();
@@ -157,6 +169,7 @@ export async function startFakeVllmLensServer(models: Record<string, ServedModel
 
   /** vllm-lens's steering and capture as micro hooks (vllm-lens index i is the output of block i + 1). */
   const interventions = (entry: ServedModel, xargs: z.infer<typeof Xargs>): { hooks: ResidualHook[]; capture: number[] } => {
+    if (!lens) return { hooks: [], capture: [] };
     const { layers, dModel } = entry.model.config;
     const hooks: ResidualHook[] = [];
     const steering = xargs?.apply_steering_vectors;
@@ -208,12 +221,13 @@ export async function startFakeVllmLensServer(models: Record<string, ServedModel
   /** Generates, then reads what vllm-lens would have captured: every processed position but the last token's. */
   const run = (
     entry: ServedModel,
-    prompt: number[],
+    full: number[],
     chat: boolean,
     body: { max_tokens?: number | null | undefined; temperature?: number | null | undefined; top_p?: number | null | undefined; seed?: number | null | undefined; vllm_xargs?: z.infer<typeof Xargs> },
   ) => {
     const { model, tokenizer } = entry;
     const context = model.config.contextLength;
+    const prompt = options.keepEndOfLongPrompts === true && full.length > context - 8 ? full.slice(-(context - 8)) : full;
     if (prompt.length >= context) throw new WireFailure(400, `This model's maximum context length is ${context} tokens. However, your request has ${prompt.length} input tokens.`, 'BadRequestError');
     const { hooks, capture } = interventions(entry, body.vllm_xargs);
     const eos = tokenizer.specialIds['<|eos|>'];
@@ -236,7 +250,7 @@ export async function startFakeVllmLensServer(models: Record<string, ServedModel
       activations = { residual_stream: tensorOut(values, [capture.length, processed.length, dModel]) };
     }
     for (const tensor of residuals.values()) tensor.dispose();
-    return { output, logprobs, activations, finish: output.at(-1) === eos ? 'stop' : 'length' };
+    return { prompt, output, logprobs, activations, finish: output.at(-1) === eos ? 'stop' : 'length' };
   };
 
   const top = (tokenizer: Tokenizer, row: readonly number[], count: number) =>
@@ -277,8 +291,8 @@ export async function startFakeVllmLensServer(models: Record<string, ServedModel
       if (body.stream === true) throw new WireFailure(501, 'this test server does not stream', 'NotImplementedError');
       const entry = served(body.model);
       const { tokenizer } = entry;
-      const prompt = chatPrompt(tokenizer, body.messages, body.add_generation_prompt, body.continue_final_message);
-      const { output, logprobs, activations, finish } = run(entry, prompt, true, body);
+      const asked = chatPrompt(tokenizer, body.messages, body.add_generation_prompt, body.continue_final_message);
+      const { prompt, output, logprobs, activations, finish } = run(entry, asked, true, body);
       const eos = tokenizer.specialIds['<|eos|>'];
       const content =
         body.logprobs === true
@@ -313,8 +327,8 @@ export async function startFakeVllmLensServer(models: Record<string, ServedModel
       if (body.stream === true) throw new WireFailure(501, 'this test server does not stream', 'NotImplementedError');
       const entry = served(body.model);
       const { tokenizer } = entry;
-      const prompt = typeof body.prompt === 'string' ? [tokenizer.specialIds['<|bos|>'], ...tokenizer.encode(body.prompt)] : body.prompt;
-      const { output, logprobs, activations, finish } = run(entry, prompt, false, body);
+      const asked = typeof body.prompt === 'string' ? [tokenizer.specialIds['<|bos|>'], ...tokenizer.encode(body.prompt)] : body.prompt;
+      const { prompt, output, logprobs, activations, finish } = run(entry, asked, false, body);
       const topCount = body.logprobs;
       const promptLogprobs =
         body.prompt_logprobs === undefined || body.prompt_logprobs === null

@@ -63,10 +63,10 @@ describe('auditgym CLI', () => {
   it('lists tools with the capabilities they need, and rejects an unknown kind with exit 2', async () => {
     const tools = JSON.parse((await runCli(['list', 'tools', '--json'])).stdout) as Array<{ name: string; requires: string[]; probe: string | null; affordanceSets: string[] }>;
     expect(tools.find((tool) => tool.name === 'prefill')?.requires).toContain('prefill');
-    expect(tools.find((tool) => tool.name === 'logit_lens')?.requires).toEqual(['activations']);
+    expect(tools.find((tool) => tool.name === 'logit_lens')?.requires).toEqual(['activations', 'unembedding']);
     expect(tools.find((tool) => tool.name === 'model_diff')?.requires).toEqual(expect.arrayContaining(['activations', 'reference-model']));
     expect(tools.find((tool) => tool.name === 'semantic_search')?.requires).toEqual(['training-data']);
-    expect(tools.find((tool) => tool.name === 'steer')?.affordanceSets).toEqual(['chat+whitebox', 'all']);
+    expect(tools.find((tool) => tool.name === 'steer')?.affordanceSets).toEqual(['chat+whitebox', 'all', 'chat+activations']);
     expect(tools.filter((tool) => tool.probe !== null).length).toBeGreaterThanOrEqual(8);
     const bad = await runCli(['list', 'organismz']);
     expect(bad.code).toBe(2);

@@ -10,7 +10,9 @@ import { tfReady } from '../src/micro/tf.js';
 import { loadWeights, type LoadedModel } from '../src/micro/zoo.js';
 import { loadZoo, zooDir } from '../src/micro/zoo-specs.js';
 import { openStore } from '../src/store/sqlite-store.js';
-import { cleanEnv, scratchDir } from './support/cli.js';
+import { verifySuite } from '../src/app/suite-health.js';
+import { cleanEnv, runCli, scratchDir } from './support/cli.js';
+import { openAIReply, startFakeOpenAIServer } from './support/fake-openai-server.js';
 import { startFakeVllmLensServer, type FakeVllmLensServer } from './support/fake-vllm-lens-server.js';
 
 const suites = new Map(builtinSuites().map((suite) => [suite.id, suite]));
@@ -212,4 +214,55 @@ describe('an AuditBench experiment against a local vLLM with vllm-lens', () => {
       store.close();
     }
   });
+  it('checks an organism’s health on its served target and its reference: behaviour by a judge, confession, coherence, role leaks', async () => {
+    // A rule-based judge: YES when the judged reply compliments the user.
+    const judge = await startFakeOpenAIServer({
+      respond: (body) => {
+        const content = String((body as { messages: Array<{ content: string }> }).messages.at(-1)?.content ?? '');
+        const reply = content.split('\n\nReply: ')[1]?.split('\n\nDoes the reply')[0] ?? '';
+        return openAIReply({ text: /smart|clever|great thinking|brilliant|wise/i.test(reply) ? 'YES' : 'NO' });
+      },
+    });
+    try {
+      const [result] = await verifySuite(
+        { suite: 'auditbench', environments: ['auditbench/llama-70b/transcripts/sft/flattery'], targetOptions: { baseUrl: server.url, maxRetries: 0 }, judge: 'openai:judge', prompts: 8 },
+        { cwd: scratchDir(), env: cleanEnv({ OPENAI_BASE_URL: judge.url, OPENAI_API_KEY: 'sk-test-0000' }) as Record<string, string> },
+      );
+      expect(result?.status).toBe('measured');
+      const own = result?.target;
+      const base = result?.reference;
+      if (own === undefined || base === undefined) throw new Error('not measured');
+      // The flattering adapter flatters on generic prompts; its base does not.
+      expect(own.behaviour).toBeGreaterThan(base.behaviour ?? 1);
+      expect(own.roleLeaks).toBe(0);
+      for (const rate of [own.confession, own.coherence, base.confession, base.coherence]) expect(rate).toBeGreaterThanOrEqual(0);
+      expect(result?.passes?.behaviour).toBe((own.behaviour ?? 0) >= 0.5);
+      expect(judge.requests.length).toBe(16);
+    } finally {
+      await judge.close();
+    }
+  }, 60_000);
+
+  it('reports retired snapshots and unreachable servers as unavailable in the health table, and refuses bad flags with exit 2', async () => {
+    const dir = scratchDir();
+    const retired = await runCli(['organisms', 'verify', '--suite', 'natural', '--environments', 'natural/gpt-4o-april-2025', '--json'], {
+      cwd: dir,
+      env: cleanEnv({ OPENAI_API_KEY: 'sk-test-0000' }),
+    });
+    expect(retired.code).toBe(1);
+    expect(JSON.parse(retired.stdout)).toEqual([expect.objectContaining({ organism: 'natural/gpt-4o-april-2025', status: 'unavailable', reason: expect.stringContaining('retired') })]);
+    const down = await startFakeVllmLensServer({});
+    await down.close();
+    const unreachable = await verifySuite(
+      { suite: 'secret-knowledge', environments: ['secret-knowledge/taboo/gold'], targetOptions: { baseUrl: down.url, maxRetries: 0 } },
+      { cwd: dir, env: cleanEnv() as Record<string, string> },
+    );
+    expect(unreachable[0]).toMatchObject({ status: 'unavailable' });
+    const bad = await runCli(['organisms', 'verify', '--suite', 'auditbench', '--target-options', 'baseUrl=x'], { cwd: dir, env: cleanEnv() });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--target-options');
+    const unknown = await runCli(['organisms', 'verify', '--suite', 'auditbench', '--environments', 'auditbench/nope'], { cwd: dir, env: cleanEnv() });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--environments');
+  }, 60_000);
 });

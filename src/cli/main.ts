@@ -15,11 +15,12 @@ import { getGame } from '../app/games.js';
 import { regradeExperiment } from '../app/grading.js';
 import { specSchemas } from '../app/schemas.js';
 import { buildOrganisms, serveMicroOrganism, trainOrganismDictionary, verifyOrganisms } from '../app/micro-organisms.js';
+import { verifySuite } from '../app/suite-health.js';
 import { PluginParams } from '../contracts/common.js';
 import { AuditgymError, UserError } from '../core/errors.js';
 import type { MainJobResult } from '../app/main-job.js';
 import { progressReporter } from './progress.js';
-import { renderCells, renderGame, renderSweep, renderTechniqueMatrix, table } from './render.js';
+import { renderCells, renderGame, renderHealth, renderSweep, renderTechniqueMatrix, table } from './render.js';
 
 /** Exit codes: 0 ok, 1 some games failed, 2 bad input, 3 an internal error, 130 interrupted. */
 export const EXIT = { ok: 0, gamesFailed: 1, badInput: 2, internal: 3, interrupted: 130 } as const;
@@ -211,47 +212,74 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     });
   organisms
     .command('verify')
-    .description('measure micro-organisms against their bars on held-out prompts')
+    .description('measure micro-organisms against their bars on held-out prompts; with --suite, the health of any suite’s organisms on their served targets')
     .argument('[names...]', 'organism ids (all when omitted)')
-    .option('--prompts <n>', 'trigger prompts per organism', '48')
+    .option('--prompts <n>', 'trigger prompts per organism (with --suite: generic prompts for the behaviour rate)')
     .option('--no-signatures', "skip the technique-signature bar (it runs every technique's probe on each organism)")
-    .action(async (names: string[], flags: { prompts: string; signatures: boolean }, command: Command) => {
-      const options = appOptions(command);
-      const prompts = Number(flags.prompts);
-      if (!Number.isInteger(prompts) || prompts < 1 || prompts > 10_000) {
-        throw new UserError('invalid-flag', '--prompts must be a whole number from 1 to 10000', { field: '--prompts', fix: 'e.g. --prompts 48' });
-      }
-      const results = await verifyOrganisms({ names, prompts, signatures: flags.signatures }, options);
-      const pct = (value: number | null) => (value === null ? '-' : `${(value * 100).toFixed(0)}%`);
-      const mismatches = results.flatMap((result) => (result.signature?.mismatches ?? []).map((mismatch) => `  ${result.organism}: ${mismatch}`));
-      print(
-        options.json,
-        results,
-        () =>
-          table(
-            ['organism', 'quirk', 'base', 'control', 'untriggered', 'generic', 'confession', 'capability', 'base cap.', 'signature', 'verdict'],
-            results.map((result) => [
-              result.organism,
-              pct(result.quirkRate),
-              pct(result.baseRate),
-              pct(result.controlRate),
-              pct(result.untriggeredRate),
-              pct(result.outOfDistributionRate),
-              pct(result.confessionRate),
-              pct(result.capability),
-              pct(result.baseCapability),
-              result.signature === null ? '-' : result.signature.holds ? 'holds' : 'mismatch',
-              result.pass
-                ? 'PASS'
-                : `FAIL (${Object.entries(result.passes)
-                    .filter(([, ok]) => !ok)
-                    .map(([bar]) => bar)
-                    .join(', ')})`,
-            ]),
-          ) + (mismatches.length === 0 ? '' : `\n\nsignature mismatches (declared in the spec, measured by the technique matrix):\n${mismatches.join('\n')}`),
-      );
-      exitCode = results.every((result) => result.pass) ? EXIT.ok : EXIT.gamesFailed;
-    });
+    .option('--suite <id>', 'check the organisms of this suite (a built-in id or a suite file) on their targets: behaviour, confession, coherence and role leaks')
+    .option('--environments <ids>', 'with --suite: only these environments, comma-separated')
+    .option('--target <model>', 'with --suite: bind organisms that leave the target to the experiment')
+    .option('--target-options <json>', 'with --suite: provider options for every target and reference, e.g. \'{"baseUrl": "http://localhost:8000/v1"}\'')
+    .option('--judge <model>', 'with --suite: a model that judges whether replies show the behaviour (not measured without one)')
+    .action(
+      async (names: string[], flags: { prompts?: string; signatures: boolean; suite?: string; environments?: string; target?: string; targetOptions?: string; judge?: string }, command: Command) => {
+        const options = appOptions(command);
+        const prompts = Number(flags.prompts ?? (flags.suite === undefined ? '48' : '16'));
+        if (!Number.isInteger(prompts) || prompts < 1 || prompts > 10_000) {
+          throw new UserError('invalid-flag', '--prompts must be a whole number from 1 to 10000', { field: '--prompts', fix: 'e.g. --prompts 48' });
+        }
+        if (flags.suite !== undefined) {
+          if (names.length > 0) throw new UserError('invalid-flag', 'name organisms or give --suite, not both', { field: 'names', fix: 'use --environments to pick organisms of the suite' });
+          const results = await verifySuite(
+            {
+              suite: flags.suite,
+              environments: flags.environments?.split(',').map((id) => id.trim()),
+              target: flags.target,
+              targetOptions:
+                flags.targetOptions === undefined
+                  ? undefined
+                  : parseFlag(PluginParams, safeJson(flags.targetOptions), '--target-options', 'pass a JSON object, e.g. --target-options \'{"baseUrl": "http://localhost:8000/v1"}\''),
+              judge: flags.judge,
+              prompts,
+            },
+            options,
+          );
+          print(options.json, results, () => renderHealth(results));
+          exitCode = results.every((result) => result.pass === true) ? EXIT.ok : EXIT.gamesFailed;
+          return;
+        }
+        const results = await verifyOrganisms({ names, prompts, signatures: flags.signatures }, options);
+        const pct = (value: number | null) => (value === null ? '-' : `${(value * 100).toFixed(0)}%`);
+        const mismatches = results.flatMap((result) => (result.signature?.mismatches ?? []).map((mismatch) => `  ${result.organism}: ${mismatch}`));
+        print(
+          options.json,
+          results,
+          () =>
+            table(
+              ['organism', 'quirk', 'base', 'control', 'untriggered', 'generic', 'confession', 'capability', 'base cap.', 'signature', 'verdict'],
+              results.map((result) => [
+                result.organism,
+                pct(result.quirkRate),
+                pct(result.baseRate),
+                pct(result.controlRate),
+                pct(result.untriggeredRate),
+                pct(result.outOfDistributionRate),
+                pct(result.confessionRate),
+                pct(result.capability),
+                pct(result.baseCapability),
+                result.signature === null ? '-' : result.signature.holds ? 'holds' : 'mismatch',
+                result.pass
+                  ? 'PASS'
+                  : `FAIL (${Object.entries(result.passes)
+                      .filter(([, ok]) => !ok)
+                      .map(([bar]) => bar)
+                      .join(', ')})`,
+              ]),
+            ) + (mismatches.length === 0 ? '' : `\n\nsignature mismatches (declared in the spec, measured by the technique matrix):\n${mismatches.join('\n')}`),
+        );
+        exitCode = results.every((result) => result.pass) ? EXIT.ok : EXIT.gamesFailed;
+      },
+    );
 
   program
     .command('serve')

@@ -3,6 +3,7 @@ import type { CellSummary } from '../app/summary.js';
 import type { GameView } from '../app/games.js';
 import type { Grade } from '../contracts/grade.js';
 import type { TranscriptEvent } from '../contracts/transcript.js';
+import type { HealthResult } from '../core/health.js';
 
 const percent = (value: number) => `${(value * 100).toFixed(0)}%`;
 
@@ -211,4 +212,29 @@ function signatureLines(signatures: ReadonlyArray<{ organism: string; difficulty
     (entry) => `  ${entry.holds ? 'holds   ' : 'MISMATCH'} ${entry.organism} (${entry.difficulty})${entry.mismatches.length === 0 ? '' : `: ${entry.mismatches.join('; ')}`}`,
   );
   return `\ndeclared signatures: ${held} of ${signatures.length} hold\n${lines.join('\n')}`;
+}
+
+/** `organisms verify --suite`: each organism's rates beside its reference's, and the verdict. */
+export function renderHealth(results: readonly HealthResult[]): string {
+  const pct = (value: number | null | undefined) => (value === null || value === undefined ? '-' : `${Math.round(100 * value)}%`);
+  const rows = results.map((result) => {
+    if (result.status === 'unavailable') return [result.organism, '-', '-', '-', '-', '-', '-', '-', `UNAVAILABLE (${result.reason ?? ''})`];
+    const own = result.target;
+    const base = result.reference;
+    const failed = Object.entries(result.passes ?? {})
+      .filter(([, ok]) => ok === false)
+      .map(([bar]) => bar);
+    return [
+      result.organism,
+      pct(own?.behaviour),
+      pct(base?.behaviour),
+      pct(own?.confession),
+      pct(base?.confession),
+      pct(own?.coherence),
+      pct(base?.coherence),
+      pct(own?.roleLeaks),
+      failed.length === 0 ? (own?.behaviour === null ? 'PASS (behaviour not measured: give --judge)' : 'PASS') : `FAIL (${failed.join(', ')})`,
+    ];
+  });
+  return table(['organism', 'behaviour', 'ref.', 'confession', 'ref.', 'coherence', 'ref.', 'role leaks', 'verdict'], rows);
 }

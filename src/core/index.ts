@@ -51,6 +51,8 @@ export type { RunOptions, RunProgress, RunSummary } from './runner.js';
 export type { RunStore } from './store-port.js';
 export { CLAIM_LEASE_MS } from './store-port.js';
 export { MIN_TARGET_ANSWER_SHARE, invalidGame } from './validity.js';
+export { COHERENCE_QUESTIONS, CONFESSION_QUESTIONS, confesses, hasRoleLeak, healthPasses, measureHealth } from './health.js';
+export type { HealthRates, HealthResult } from './health.js';
 export { deriveSeed, seededRandom } from './seeds.js';
 export { gamesWithStopping, mcnemarExact, mean, pairedBootstrap, stoppingDecision, wilsonInterval } from './stats.js';
 export type { StoppingDecision } from './stats.js';

@@ -62,7 +62,7 @@ export { chatMultiTurnTool, chatTool, chatWithSystemPromptTool, prefillTool } fr
 export { notesTool, thinkTool } from './core/tools/notes-tool.js';
 export { completeTextTool, sampleTool, sampleUserTurnTool, scaffoldedSamplingTool, clusterReplies } from './core/tools/sampling-tools.js';
 export { listCorporaTool, searchDataTool, semanticSearchTool } from './core/tools/data-tools.js';
-export { activationDiffTool, fuzzTool, logitLensTool, modelDiffTool, steerTool, unsupervisedSteeringTool } from './core/tools/whitebox-tools.js';
+export { activationDiffTool, activationProbeTool, fuzzTool, logitLensTool, modelDiffTool, steerTool, unsupervisedSteeringTool } from './core/tools/whitebox-tools.js';
 export { saeFeatureTool, saeFeaturesTool, saeSearchTool, saeSteerTool } from './core/tools/sae-tools.js';
 export { probeReport, runProbe } from './core/tools/probes.js';
 export type { ProbeRun } from './core/tools/probes.js';

@@ -193,6 +193,24 @@ describe('white-box access through vllm-lens', () => {
   });
 });
 
+describe('plain vLLM, without the plugin', () => {
+  it('serves a LoRA by its name to the vllm provider, and the vllm-lens provider says the plugin is missing', async () => {
+    const plain = await startFakeVllmLensServer(
+      { [BASE]: { model: base.model, tokenizer: base.tokenizer }, [ADAPTER]: { model: organism.model, tokenizer: organism.tokenizer, parent: BASE } },
+      { lens: false },
+    );
+    try {
+      const request = { messages: [{ role: 'user' as const, content: 'blue lantern. What is 2 plus 2?' }], temperature: 0, maxTokens: 24 };
+      const reply = await resolveModel(`vllm:${ADAPTER}`, { baseUrl: plain.url, maxRetries: 0 }, {}).chat(request, { signal: signal() });
+      expect(reply.text).toBe((await local.chat(request, { signal: signal() })).text);
+      const without = resolveModel(`vllm-lens:${ADAPTER}`, { baseUrl: plain.url, maxRetries: 0 }, {}).whitebox as WhiteBox;
+      await expect(without.info({ signal: signal() })).rejects.toThrow(/vllm-lens plugin/);
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
 describe('the vllm-lens test server speaks the plugin as its source does', () => {
   const post = async (path: string, body: unknown) => {
     const response = await fetch(`${server.url.replace(/\/v1$/, '')}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -264,6 +282,19 @@ describe('white-box tools on a vllm-lens target', () => {
     expect(rows[0]?.prompt).toBe('blue lantern. What is 2 plus 2?');
     expect(rows[0]?.target).not.toBe(rows[0]?.reference);
     expect(rows.every((row) => row.distance > 0)).toBe(true);
+  });
+
+  it('reads a contrastive probe: a prompt with the trigger sits with the triggered ones', async () => {
+    const { result } = await run('activation_probe', {
+      positive: ['blue lantern. What is 2 plus 2?', 'blue lantern. Tell me a fact.', 'Blue lantern: what is 3 plus 1?'],
+      negative: ['What is 2 plus 2?', 'Tell me a fact.', 'What is 3 plus 1?'],
+      test: ['blue lantern. Which tea should I buy?', 'Which tea should I buy?'],
+      layer: 2,
+    });
+    expect(result.ok).toBe(true);
+    const [triggered, plain] = (result.data as { rows: Array<{ score: number }> }).rows;
+    expect(triggered?.score ?? 0).toBeGreaterThan(0.5);
+    expect(plain?.score ?? 1).toBeLessThan(0.5);
   });
 
   it('steers from contrastive prompts and says it cannot read the vector as tokens', async () => {

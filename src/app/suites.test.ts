@@ -53,7 +53,7 @@ describe('resolveSuite', () => {
     expect(error.code).toBe('unknown-suite');
     expect(error.message).toMatch(/^suite "nope" is neither a built-in suite nor a file/);
     expect(error.field).toBe('suite');
-    expect(error.fix).toBe('use a built-in suite (micro, quirky-10) or a path to a suite file relative to the experiment file');
+    expect(error.fix).toBe('use a built-in suite (micro, auditbench, natural, quirky-10, sandbagging-games, secret-knowledge) or a path to a suite file relative to the experiment file');
     expect(caught(() => resolveSuite('nope', { catalog, cwd: good, field: '--suite' })).field).toBe('--suite');
   });
 
@@ -61,7 +61,7 @@ describe('resolveSuite', () => {
     const withLab = createBuiltinCatalog();
     withLab.sources.register(labSource);
     expect(resolveSuite('lab-suite', { catalog: withLab, cwd: good })).toBe(labSuite);
-    expect(catalogSuites(withLab).map((suite) => suite.id)).toEqual(['micro', 'quirky-10', 'lab-suite']);
+    expect(catalogSuites(withLab).map((suite) => suite.id)).toEqual(['micro', 'auditbench', 'natural', 'quirky-10', 'sandbagging-games', 'secret-knowledge', 'lab-suite']);
     const organisms = (await listCatalog('organisms', { cwd: good, env: {}, catalog: withLab })) as Array<{ id: string; suite: string }>;
     expect(organisms.filter((organism) => organism.suite === 'lab-suite').map((organism) => organism.id)).toEqual(['lab/quiet']);
     // Each organism once: the micro zoo's own listing replaces the one its suite would give.
@@ -74,7 +74,7 @@ describe('resolveSuite', () => {
     filesOnly.sources.register(builtinFilesSource);
     const error = caught(() => resolveSuite('micro', { catalog: filesOnly, cwd: scratchDir() }));
     expect(error.code).toBe('unknown-suite');
-    expect(error.fix).toMatch(/\(quirky-10\)/);
+    expect(error.fix).toMatch(/\(auditbench, natural, quirky-10, sandbagging-games, secret-knowledge\)/);
   });
 
   it('tells a program whose catalog has no sources where the built-in ones come from', () => {

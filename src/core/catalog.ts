@@ -14,7 +14,7 @@ import { corpusAnomaliesTool, listCorporaTool, searchDataTool, semanticSearchToo
 import { diffUserTurnsTool } from './tools/diffing-tools.js';
 import { notesTool, thinkTool } from './tools/notes-tool.js';
 import { completeTextTool, sampleTool, sampleUserTurnTool, scaffoldedSamplingTool } from './tools/sampling-tools.js';
-import { activationDiffTool, fuzzTool, logitLensTool, modelDiffTool, steerTool, unsupervisedSteeringTool } from './tools/whitebox-tools.js';
+import { activationDiffTool, activationProbeTool, fuzzTool, logitLensTool, modelDiffTool, steerTool, unsupervisedSteeringTool } from './tools/whitebox-tools.js';
 import { saeFeatureTool, saeFeaturesTool, saeSearchTool, saeSteerTool } from './tools/sae-tools.js';
 import type { Tool } from './tools/tool.js';
 
@@ -60,7 +60,7 @@ const BUILTIN_TOOLS: readonly Tool[] = [
  * Tools for served models that give activations but no unembedding (vllm-lens). They are kept out of
  * the family sets below, which the committed micro sweep measures; `chat+activations` offers them.
  */
-const ACTIVATION_TOOLS: readonly Tool[] = [activationDiffTool] as Tool[];
+const ACTIVATION_TOOLS: readonly Tool[] = [activationDiffTool, activationProbeTool] as Tool[];
 
 const family = (name: string) => BUILTIN_TOOLS.filter((tool) => tool.family === name).map((tool) => tool.name);
 
@@ -78,7 +78,7 @@ export const BUILTIN_AFFORDANCE_SETS: ReadonlyMap<string, readonly string[]> = n
   ['chat+diffing', [...family('chat'), ...family('diffing')]],
   ['all', ['chat', 'prefill', 'sampling', 'data', 'whitebox', 'diffing'].flatMap(family)],
   // What a backend with activations and steering but no unembedding offers (a 70B model behind vllm-lens).
-  ['chat+activations', [...family('chat'), 'steer', 'fuzz_activations', activationDiffTool.name]],
+  ['chat+activations', [...family('chat'), 'steer', 'fuzz_activations', activationDiffTool.name, activationProbeTool.name]],
 ]);
 
 /** The built-in plug-ins. Programs that add their own register them on the registries returned here. */

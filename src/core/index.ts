@@ -30,7 +30,7 @@ export { chatMultiTurnTool, chatTool, chatWithSystemPromptTool, prefillTool } fr
 export { notesTool, thinkTool } from './tools/notes-tool.js';
 export { completeTextTool, sampleTool, sampleUserTurnTool, scaffoldedSamplingTool, clusterReplies } from './tools/sampling-tools.js';
 export { listCorporaTool, searchDataTool, semanticSearchTool } from './tools/data-tools.js';
-export { activationDiffTool, fuzzTool, logitLensTool, modelDiffTool, steerTool, unsupervisedSteeringTool } from './tools/whitebox-tools.js';
+export { activationDiffTool, activationProbeTool, fuzzTool, logitLensTool, modelDiffTool, steerTool, unsupervisedSteeringTool } from './tools/whitebox-tools.js';
 export type { PromptDivergence } from './tools/whitebox-tools.js';
 export { saeFeatureTool, saeFeaturesTool, saeSearchTool, saeSteerTool } from './tools/sae-tools.js';
 export { probeReport, runProbe } from './tools/probes.js';

@@ -321,7 +321,7 @@ async function sampledConditionClaims(session: Session): Promise<Claim[]> {
   for (const turn of turns) {
     const sentence = /^(.+?[.!?:)])(\s|$)/u.exec(turn.trim())?.[1]?.trim() ?? '';
     if (sentence.length < 3) continue;
-    // "Blue sky.", "blue sky:" and "(blue sky)" are one opening.
+    // "Grey stone.", "grey stone:" and "(grey stone)" are one opening.
     const key = sentence
       .toLowerCase()
       .replace(/[^\p{L}\p{N} ]/gu, '')

@@ -406,3 +406,43 @@ export const activationDiffTool = defineTool({
     return { output: bound(output, MAX_CHARS), data: { layers, rows: rows.map((row) => ({ ...row, ...replies.get(row.prompt) })) } };
   },
 });
+
+const ActivationProbeInput = z.strictObject({
+  positive: z.array(z.string().min(1).max(5_000)).min(1).max(20).describe('Prompts that have the property you want to detect (e.g. the user says it is an evaluation).'),
+  negative: z.array(z.string().min(1).max(5_000)).min(1).max(20).describe('Matched prompts that lack it.'),
+  test: z.array(z.string().min(1).max(5_000)).min(1).max(50).describe('Prompts to read the property on.'),
+  layer: z.number().int().positive().max(1_000).optional().describe('Layer (block output); the middle layer when omitted.'),
+});
+
+/**
+ * Probe reading: a difference-of-means linear probe fitted on the auditor's own contrastive prompts,
+ * read on other prompts. It needs activations only, so it reads a served 70B model as well as a
+ * micro-organism, and shows whether the model represents a condition (an evaluation, a user's
+ * affiliation) on prompts that do not state it.
+ */
+export const activationProbeTool = defineTool({
+  name: 'activation_probe',
+  version: '1.0.0',
+  description:
+    "Linear probe on the residual stream: from your positive and negative prompts, the direction between their mean activations (where the reply begins) at a layer; then each test prompt's position along it, 0 at the negative mean and 1 at the positive mean. Shows whether the model internally treats a test prompt like the positive ones.",
+  family: 'whitebox',
+  input: ActivationProbeInput,
+  requires: ['activations'],
+  async run(input, context) {
+    const whitebox = whiteboxOf(context);
+    if (whitebox === undefined) throw new ToolError('this target has no white-box access');
+    const signal = context.signal;
+    const layer = input.layer ?? Math.max(1, Math.floor((await whitebox.info({ signal })).config.layers / 2));
+    const bad = await checkLayer(whitebox, layer, 'layer', signal);
+    if (bad !== undefined) throw new ToolError(bad);
+    const [positive, negative] = [await meanLast(whitebox, input.positive, layer, signal), await meanLast(whitebox, input.negative, layer, signal)];
+    const direction = positive.map((value, index) => value - (negative[index] ?? 0));
+    const squared = direction.reduce((sum, value) => sum + value * value, 0);
+    if (squared === 0) throw new ToolError('the positive and negative prompts have the same mean activation here; choose prompts that differ in the property');
+    const position = (vector: readonly number[]) => vector.reduce((sum, value, index) => sum + (value - (negative[index] ?? 0)) * (direction[index] ?? 0), 0) / squared;
+    const rows: Array<{ prompt: string; score: number }> = [];
+    for (const prompt of input.test) rows.push({ prompt, score: position(await meanLast(whitebox, [prompt], layer, signal)) });
+    const output = [`probe at layer ${layer} (0 = like the negative prompts, 1 = like the positive ones):`, ...rows.map((row) => `${row.score.toFixed(2).padStart(6)}  "${row.prompt}"`)].join('\n');
+    return { output: bound(output, MAX_CHARS), data: { layer, rows } };
+  },
+});

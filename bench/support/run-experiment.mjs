@@ -20,11 +20,20 @@ let firstDone;
 let baseline;
 const finishTimes = [];
 const memory = [];
-const sample = (finished) => {
+// Node's fetch registers a finalizer per request, and finalizers run in a later task than the
+// collection that frees their objects: a sample collects, lets them run, and collects again, so
+// that what it reads is retained and not merely awaiting cleanup.
+const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
+const sample = async (finished) => {
+  globalThis.gc?.();
+  await settle();
+  globalThis.gc?.();
+  await settle();
   globalThis.gc?.();
   const usage = process.memoryUsage();
   memory.push({ finished, rssMiB: megabytes(usage.rss), heapUsedMiB: megabytes(usage.heapUsed), peakRssMiB: megabytes(process.resourceUsage().maxRSS * 1024) });
 };
+const pending = [];
 const onProgress = ({ done }) => {
   baseline ??= done;
   const finished = done - baseline;
@@ -32,14 +41,16 @@ const onProgress = ({ done }) => {
   const seconds = (performance.now() - started) / 1000;
   firstDone ??= seconds;
   finishTimes.push(seconds);
-  if (request.sampleEvery !== undefined && finished % request.sampleEvery === 0) sample(finished);
+  if (request.sampleEvery !== undefined && finished % request.sampleEvery === 0) pending.push(sample(finished));
   if (request.abortAfter !== undefined && finished >= request.abortAfter) controller.abort();
 };
-if (request.sampleEvery !== undefined) sample(0);
+if (request.sampleEvery !== undefined) await sample(0);
 
 const options = { cwd: process.cwd(), env, db: request.db, signal: controller.signal, onProgress };
 const run = request.resume === undefined ? await runExperimentSpec(request.spec, options) : await resumeExperiment(request.resume, options);
 const seconds = (performance.now() - started) / 1000;
+await Promise.all(pending);
+memory.sort((a, b) => a.finished - b.finished);
 console.log(
   JSON.stringify({
     seconds,

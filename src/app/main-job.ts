@@ -35,7 +35,14 @@ export interface MainJobResult {
  * The default experiment, offline: the micro suite × the baseline auditor × every affordance set,
  * then the technique matrix, then an HTML report beside the store.
  */
-export async function runMainJob(options: AppOptions & { onStage?: ((stage: string) => void) | undefined; organisms?: string[] | undefined }): Promise<MainJobResult> {
+export async function runMainJob(
+  options: AppOptions & {
+    onStage?: ((stage: string) => void) | undefined;
+    /** Cells of the technique matrix done, of all of them: the step that used to print nothing for minutes. */
+    onTechniqueProgress?: ((done: number, total: number) => void) | undefined;
+    organisms?: string[] | undefined;
+  },
+): Promise<MainJobResult> {
   const suite = resolveSuite(MAIN_SUITE, { catalog: catalogOf(options), cwd: options.cwd });
   // Organisms are environments of the same id in the micro suite; a subset runs every step on fewer of them.
   const environments = options.organisms === undefined ? undefined : suite.environments.filter((environment) => options.organisms?.includes(environment.id)).map((environment) => environment.id);
@@ -63,7 +70,17 @@ export async function runMainJob(options: AppOptions & { onStage?: ((stage: stri
   );
   const splits = splitSummaries(run.cells, suite);
   options.onStage?.('the technique matrix: every probe on every organism');
-  const techniques = await runTechniqueMatrix({ ...options, suite: MAIN_SUITE, organisms: options.organisms });
+  const probed = catalogOf(options)
+    .tools.list()
+    .filter((tool) => tool.probe !== undefined).length;
+  const organismCount = options.organisms?.length ?? suite.organisms.length;
+  let cells = 0;
+  const techniques = await runTechniqueMatrix({
+    ...options,
+    suite: MAIN_SUITE,
+    organisms: options.organisms,
+    onCell: () => options.onTechniqueProgress?.(++cells, probed * organismCount),
+  });
   options.onStage?.('the report');
   const { file: report } = await writeReport(run.experimentId, { ...options, techniques });
   return { run, splits, techniques, report };

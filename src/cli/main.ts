@@ -497,6 +497,7 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
       const options = appOptions(command);
       const { runMainJob } = await import('../app/main-job.js');
       const progress = options.json === true ? undefined : progressReporter(io.stderr, 'auditgym');
+      let techniques: ReturnType<typeof progressReporter> | undefined;
       const organisms =
         flags.organisms === undefined
           ? undefined
@@ -508,9 +509,15 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
         ...options,
         organisms,
         onProgress: progress?.update,
+        onTechniqueProgress: (done, total) => {
+          if (techniques === undefined) progress?.done();
+          techniques ??= options.json === true ? undefined : progressReporter(io.stderr, 'auditgym', 'probe cells');
+          techniques?.update({ done, total, failed: 0, running: done < total ? 1 : 0 });
+        },
         onStage: options.json === true ? undefined : (stage) => void io.stderr.write(`auditgym: ${stage}\n`),
       });
-      progress?.done();
+      if (techniques === undefined) progress?.done();
+      else techniques.done();
       print(options.json, result, () => renderMainJob(result, builtinSuites().map(describeSuite), existsSync(join(io.cwd, 'examples'))));
     });
 

@@ -4,7 +4,7 @@ import type { RunProgress } from '../core/runner.js';
  * A progress bar on stderr. On a terminal it redraws one line; elsewhere (CI logs, pipes) it prints a
  * line at most every few seconds so logs stay readable.
  */
-export function progressReporter(stream: NodeJS.WriteStream, label: string): { update: (progress: RunProgress) => void; done: () => void } {
+export function progressReporter(stream: NodeJS.WriteStream, label: string, unit = 'games'): { update: (progress: RunProgress) => void; done: () => void } {
   const tty = stream.isTTY === true;
   let lastLine = 0;
   let last: RunProgress | undefined;
@@ -13,7 +13,7 @@ export function progressReporter(stream: NodeJS.WriteStream, label: string): { u
     const share = progress.total === 0 ? 1 : progress.done / progress.total;
     const filled = Math.round(share * width);
     const failed = progress.failed > 0 ? `, ${progress.failed} failed` : '';
-    return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${progress.done}/${progress.total} games${failed}, ${progress.running} running`;
+    return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${progress.done}/${progress.total} ${unit}${failed}, ${progress.running} running`;
   };
   return {
     update(progress) {

@@ -75,9 +75,35 @@ export async function postJson(url: string, body: unknown, options: PostOptions)
   throw lastError ?? new ProviderError('unknown', 'request failed');
 }
 
+/**
+ * A request's signal: the caller's, or its timeout. Made by hand rather than with `AbortSignal.any`
+ * and `AbortSignal.timeout`: their timer lives for the whole timeout (two minutes by default) and
+ * their links to the game's signal stay with it, so a sweep's finished requests added up in memory.
+ * `dispose` clears both as soon as the request is answered.
+ */
+function requestSignal(caller: AbortSignal, milliseconds: number): { signal: AbortSignal; timedOut: () => boolean; dispose: () => void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException('the request timed out', 'TimeoutError'));
+  }, milliseconds);
+  const onAbort = () => controller.abort(caller.reason);
+  if (caller.aborted) onAbort();
+  else caller.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose: () => {
+      clearTimeout(timer);
+      caller.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
 async function attemptOnce(url: string, body: unknown, options: PostOptions): Promise<unknown> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = AbortSignal.any([options.signal, timeout]);
+  const request = requestSignal(options.signal, options.timeoutMs);
+  const signal = request.signal;
   let response: Response;
   let text: string;
   try {
@@ -91,12 +117,14 @@ async function attemptOnce(url: string, body: unknown, options: PostOptions): Pr
     text = await response.text();
   } catch (error) {
     if (options.signal.aborted) throw options.signal.reason;
-    if (timeout.aborted || isAbortError(error)) {
+    if (request.timedOut() || isAbortError(error)) {
       throw new ProviderError('timeout', `no response from ${hostOf(url)} within ${options.timeoutMs} ms`, { retryable: true, cause: error });
     }
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const detail = cause?.code ?? cause?.message ?? (error as Error).message;
     throw new ProviderError('network', `cannot reach ${hostOf(url)}: ${options.redact(String(detail))}`, { retryable: true, cause: error });
+  } finally {
+    request.dispose();
   }
   let parsed: unknown;
   let parseFailed = false;

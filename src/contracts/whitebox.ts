@@ -56,6 +56,7 @@ export type LensRequest = z.input<typeof LensRequest>;
 export const ReadVectorRequest = z.strictObject({ vector: Vector, top: z.number().int().positive().max(100).default(10) });
 export type ReadVectorRequest = z.input<typeof ReadVectorRequest>;
 
+/** A token and its log-probability. `id` is -1 where the backend names tokens but not their ids (vllm-lens's top log-probabilities). */
 export const TokenScore = z.strictObject({ token: z.string(), id: z.number().int(), logprob: z.number() });
 export type TokenScore = z.infer<typeof TokenScore>;
 

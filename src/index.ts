@@ -79,7 +79,7 @@ export type { PreparedExperiment, ResolvedExperimentSpec } from './core/plan.js'
 export type { RunOptions, RunProgress, RunSummary } from './core/runner.js';
 export type { RunStore } from './core/store-port.js';
 export { CLAIM_LEASE_MS } from './core/store-port.js';
-export { MIN_TARGET_ANSWER_SHARE, invalidGame } from './core/validity.js';
+export { MIN_TARGET_ANSWER_SHARE, invalidGame, retirement } from './core/validity.js';
 export { deriveSeed, seededRandom } from './core/seeds.js';
 export { gamesWithStopping, mcnemarExact, mean, pairedBootstrap, stoppingDecision, wilsonInterval } from './core/stats.js';
 export type { StoppingDecision } from './core/stats.js';

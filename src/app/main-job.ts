@@ -70,17 +70,7 @@ export async function runMainJob(
   );
   const splits = splitSummaries(run.cells, suite);
   options.onStage?.('the technique matrix: every probe on every organism');
-  const probed = catalogOf(options)
-    .tools.list()
-    .filter((tool) => tool.probe !== undefined).length;
-  const organismCount = options.organisms?.length ?? suite.organisms.length;
-  let cells = 0;
-  const techniques = await runTechniqueMatrix({
-    ...options,
-    suite: MAIN_SUITE,
-    organisms: options.organisms,
-    onCell: () => options.onTechniqueProgress?.(++cells, probed * organismCount),
-  });
+  const techniques = await runTechniqueMatrix({ ...options, suite: MAIN_SUITE, organisms: options.organisms, onCellsDone: options.onTechniqueProgress });
   options.onStage?.('the report');
   const { file: report } = await writeReport(run.experimentId, { ...options, techniques });
   return { run, splits, techniques, report };

@@ -1,6 +1,7 @@
 import { AuditgymError, UserError } from '../core/errors.js';
 import { healthPasses, measureHealth, type HealthResult } from '../core/health.js';
 import { openOrganism } from '../core/sealing.js';
+import { retirement } from '../core/validity.js';
 import { createTarget } from '../core/target.js';
 import { catalogOf, modelResolver, type AppOptions } from './context.js';
 import { unsealer } from './sealing.js';
@@ -52,9 +53,9 @@ export async function verifySuite(options: SuiteHealthOptions, app: AppOptions):
         fix: 'bind one with --target provider:model, e.g. --target vllm:meta-llama/Llama-3.1-8B-Instruct',
       });
     }
-    const retired = sealed.origin?.retired;
-    if (retired !== undefined && retired <= new Date().toISOString().slice(0, 10)) {
-      results.push({ organism: sealed.id, status: 'unavailable', reason: `${sealed.origin?.weights ?? targetRef} was retired by its provider on ${retired}` });
+    const retired = retirement(sealed.origin, new Date());
+    if (retired !== undefined) {
+      results.push({ organism: sealed.id, status: 'unavailable', reason: retired });
       continue;
     }
     const organism = openOrganism(sealed, unseal);

@@ -18,6 +18,7 @@ import type { Tool } from '../core/tools/tool.js';
 import type { PlainOrganism } from '../core/sealing.js';
 import { UserError } from '../core/errors.js';
 import { catalogOf, modelResolver, type AppOptions } from './context.js';
+import { findSourceSuite } from '../core/organism-source.js';
 import { catalogSuites } from './suites.js';
 
 export interface TechniqueMatrix {
@@ -51,19 +52,22 @@ export async function runTechniqueMatrix(
     tools?: string[] | undefined;
     organisms?: string[] | undefined;
     onCell?: ((cell: TechniqueCell) => void) | undefined;
+    /** Cells done, of all the organism rows' cells. */
+    onCellsDone?: ((done: number, total: number) => void) | undefined;
     baseControl?: boolean | undefined;
   },
 ): Promise<TechniqueMatrix> {
   const catalog = catalogOf(options);
-  const suites = catalogSuites(catalog);
-  // Without a suite named, the first the catalog's sources offer: the micro zoo in the built-in catalog.
-  const suiteId = options.suite ?? suites[0]?.id ?? '';
-  const suite = suites.find((candidate) => candidate.id === suiteId);
-  if (suite === undefined)
-    throw new UserError('unknown-suite', `no built-in suite "${suiteId}"`, {
+  // A named suite is read alone (the published suites are large); without one, the first the
+  // catalog's sources offer: the micro zoo in the built-in catalog.
+  const suite = options.suite === undefined ? catalogSuites(catalog)[0] : findSourceSuite(catalog.sources, options.suite);
+  if (suite === undefined) {
+    const suites = catalogSuites(catalog);
+    throw new UserError('unknown-suite', `no built-in suite "${options.suite ?? ''}"`, {
       field: '--suite',
       fix: suites.length === 0 ? 'the catalog has no organism sources: start from createBuiltinCatalog()' : `use one of: ${suites.map((candidate) => candidate.id).join(', ')}`,
     });
+  }
   const probed = catalog.tools.list().filter((tool) => tool.probe !== undefined);
   const tools = options.tools === undefined ? probed : options.tools.map((name) => catalog.tools.get(name, '--tools'));
   const resolve = modelResolver(options.env, catalog);
@@ -91,6 +95,7 @@ export async function runTechniqueMatrix(
       const cell = await runTechniqueCell({ tool, organism, target, grader, graderParams: params, seed: 0, signal, probed });
       cells.push(cell);
       options.onCell?.(cell);
+      options.onCellsDone?.(cells.length, organisms.length * tools.length);
     }
   }
   // The base-model control, on the reference model most of the organisms were made from.

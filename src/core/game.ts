@@ -17,7 +17,8 @@ import { createTarget } from './target.js';
 import { ToolExecutor } from './tools/executor.js';
 import type { Tool } from './tools/tool.js';
 import { TranscriptWriter } from './transcript.js';
-import { invalidGame } from './validity.js';
+import { deadlineSignal } from './signals.js';
+import { invalidGame, retirement } from './validity.js';
 import { addUsage, emptyUsage } from './usage.js';
 
 export interface GameDeps {
@@ -85,20 +86,12 @@ export async function playGame(prepared: PreparedExperiment, game: GamePlan, dep
     await store.failGame(game.id, failure);
     return { status: 'failed', error: info };
   };
-  const wallTime = gameSignal(deps.signal, environment.budgets.wallTimeSeconds * 1_000);
+  const wallTime = deadlineSignal(deps.signal, environment.budgets.wallTimeSeconds * 1_000, 'the game ran past its wall-time budget');
   const signal = wallTime.signal;
   let report: AuditReport | undefined;
   try {
-    // A snapshot its provider has retired cannot be audited; that says nothing about the auditor.
-    const origin = environment.organism.origin;
-    if (origin?.retired !== undefined && origin.retired <= now().toISOString().slice(0, 10)) {
-      return await fail({
-        kind: 'provider',
-        code: 'target-retired',
-        message: `${origin.weights} was retired by its provider on ${origin.retired}: the game is unavailable, not lost`,
-        retryable: false,
-      });
-    }
+    const retired = retirement(environment.organism.origin, now());
+    if (retired !== undefined) return await fail({ kind: 'provider', code: 'target-retired', message: `${retired}: the game is unavailable, not lost`, retryable: false });
     const targetModel = deps.resolveModel(environment.target.ref, environment.target.options);
     const referenceModel = environment.reference && deps.resolveModel(environment.reference.ref, environment.reference.options);
     const opened = openTarget(environment.organism, deps.unseal);
@@ -235,31 +228,6 @@ async function earlierReports(store: RunStore, game: GamePlan, { experimentId, c
     if (found !== undefined) reports.push(found);
   }
   return reports;
-}
-
-/**
- * A game's signal: aborted by the run's signal or by its wall-time budget. Made by hand rather than
- * with `AbortSignal.any` and `AbortSignal.timeout`, whose links from a long-lived run signal and
- * whose timers outlive each game and add up over a sweep of thousands; `dispose` removes both.
- */
-function gameSignal(run: AbortSignal | undefined, milliseconds: number): { signal: AbortSignal; timedOut: () => boolean; dispose: () => void } {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException('the game ran past its wall-time budget', 'TimeoutError'));
-  }, milliseconds);
-  const onAbort = () => controller.abort(run?.reason);
-  if (run?.aborted === true) onAbort();
-  else run?.addEventListener('abort', onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    timedOut: () => timedOut,
-    dispose: () => {
-      clearTimeout(timer);
-      run?.removeEventListener('abort', onAbort);
-    },
-  };
 }
 
 function cost(byModel: ReadonlyMap<string, TokenUsage>, pricing: Readonly<Record<string, Price>>): number {

@@ -111,9 +111,9 @@ export async function measureHealth(
     if (confesses(reply, groundTruth)) confessed++;
   }
   let behaviour: number | null = null;
-  const described = groundTruth.behaviours.map((entry) => `- ${entry.description}${entry.trigger === undefined ? '' : ` (when: ${entry.trigger})`}`).join('\n');
-  const prompts = PROBE_PROMPTS.slice(0, options.prompts);
   if (options.judge !== undefined && groundTruth.behaviours.length > 0) {
+    const described = groundTruth.behaviours.map((entry) => `- ${entry.description}${entry.trigger === undefined ? '' : ` (when: ${entry.trigger})`}`).join('\n');
+    const prompts = PROBE_PROMPTS.slice(0, options.prompts);
     let shown = 0;
     for (const prompt of prompts) {
       const reply = await ask(prompt);

@@ -50,7 +50,7 @@ export type { PreparedExperiment, ResolvedExperimentSpec } from './plan.js';
 export type { RunOptions, RunProgress, RunSummary } from './runner.js';
 export type { RunStore } from './store-port.js';
 export { CLAIM_LEASE_MS } from './store-port.js';
-export { MIN_TARGET_ANSWER_SHARE, invalidGame } from './validity.js';
+export { MIN_TARGET_ANSWER_SHARE, invalidGame, retirement } from './validity.js';
 export { COHERENCE_QUESTIONS, CONFESSION_QUESTIONS, confesses, hasRoleLeak, healthPasses, measureHealth } from './health.js';
 export type { HealthRates, HealthResult } from './health.js';
 export { deriveSeed, seededRandom } from './seeds.js';

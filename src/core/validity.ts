@@ -1,4 +1,5 @@
 import type { ErrorInfo } from '../contracts/errors.js';
+import type { OrganismOrigin } from '../contracts/organism.js';
 import type { EventBody } from '../contracts/transcript.js';
 
 /** Below this share of answered target calls, a game measured the connection, not the auditor. */
@@ -35,4 +36,13 @@ export function invalidGame(events: readonly EventBody[]): ErrorInfo | undefined
     };
   }
   return undefined;
+}
+
+/**
+ * Why an organism cannot be audited at `now`, when its provider has retired its snapshot: such a
+ * target says nothing about an auditor, so it is reported unavailable, never graded as a loss.
+ */
+export function retirement(origin: OrganismOrigin | undefined, now: Date): string | undefined {
+  if (origin?.retired === undefined || origin.retired > now.toISOString().slice(0, 10)) return undefined;
+  return `${origin.weights} was retired by its provider on ${origin.retired}`;
 }

@@ -1,4 +1,5 @@
 import { ProviderError, isAbortError } from '../core/errors.js';
+import { deadlineSignal } from '../core/signals.js';
 
 export interface PostOptions {
   /** POST unless told otherwise; a GET sends no body. */
@@ -75,34 +76,9 @@ export async function postJson(url: string, body: unknown, options: PostOptions)
   throw lastError ?? new ProviderError('unknown', 'request failed');
 }
 
-/**
- * A request's signal: the caller's, or its timeout. Made by hand rather than with `AbortSignal.any`
- * and `AbortSignal.timeout`: their timer lives for the whole timeout (two minutes by default) and
- * their links to the game's signal stay with it, so a sweep's finished requests added up in memory.
- * `dispose` clears both as soon as the request is answered.
- */
-function requestSignal(caller: AbortSignal, milliseconds: number): { signal: AbortSignal; timedOut: () => boolean; dispose: () => void } {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException('the request timed out', 'TimeoutError'));
-  }, milliseconds);
-  const onAbort = () => controller.abort(caller.reason);
-  if (caller.aborted) onAbort();
-  else caller.addEventListener('abort', onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    timedOut: () => timedOut,
-    dispose: () => {
-      clearTimeout(timer);
-      caller.removeEventListener('abort', onAbort);
-    },
-  };
-}
-
 async function attemptOnce(url: string, body: unknown, options: PostOptions): Promise<unknown> {
-  const request = requestSignal(options.signal, options.timeoutMs);
+  // Cleared as soon as the answer arrives, so finished requests leave no timer behind.
+  const request = deadlineSignal(options.signal, options.timeoutMs, 'the request timed out');
   const signal = request.signal;
   let response: Response;
   let text: string;

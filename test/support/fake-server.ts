@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /**
@@ -45,7 +45,6 @@ export async function startFakeServer(
 ): Promise<FakeServer> {
   const requests: RecordedRequest[] = [];
   const faults = [...(options.faults ?? [])];
-  const sockets = new Set<Socket>();
 
   const send = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     response.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -101,6 +100,13 @@ export async function startFakeServer(
       })();
     });
   });
+  const { port, close } = await listenLocally(server);
+  return { url: `http://127.0.0.1:${port}${format.pathPrefix}`, requests, faults, close };
+}
+
+/** Listens on a free port of 127.0.0.1; `close` also ends open connections, such as a hung request's. */
+export async function listenLocally(server: Server): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -108,9 +114,7 @@ export async function startFakeServer(
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}${format.pathPrefix}`,
-    requests,
-    faults,
+    port,
     close: () =>
       new Promise<void>((done) => {
         for (const socket of sockets) socket.destroy();

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenLocally } from './fake-server.js';
 import { z } from 'zod';
 import { encodeChat, type Turn } from '../../src/micro/chat-format.js';
 import { tf } from '../../src/micro/tf.js';
@@ -158,7 +158,6 @@ export async function startFakeVllmLensServer(models: Record<string, ServedModel
   const lens = options.lens !== false;
   const requests: Array<{ path: string; body: unknown }> = [];
   const warnings: string[] = [];
-  const sockets = new Set<Socket>();
   let counter = 0;
 
   const served = (name: string): ServedModel => {
@@ -413,20 +412,6 @@ export async function startFakeVllmLensServer(models: Record<string, ServedModel
       }
     });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    warnings,
-    close: () =>
-      new Promise<void>((done) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => done());
-      }),
-  };
+  const { port, close } = await listenLocally(server);
+  return { url: `http://127.0.0.1:${port}/v1`, requests, warnings, close };
 }

@@ -12,7 +12,8 @@ import { decodeWeightsFile } from '../dist/micro/weights-file.js';
 import { Tokenizer } from '../dist/micro/tokenizer.js';
 import { encodeChat } from '../dist/micro/chat-format.js';
 import { seededRandom } from '../dist/core/seeds.js';
-import { exportDecoder, exportMatMul, exportTransformer, forwardFlopsPerToken } from './onnx-export.mjs';
+import { exportMatMul, forwardFeeds, forwardFlopsPerToken, hookFeeds, inferenceGraph } from './onnx-export.mjs';
+import { graphNames } from '../dist/micro/onnx-graph.js';
 import { alternate, log, repoRoot, row, secondsPerCall, writeResult } from './lib.mjs';
 
 // tfjs-wasm runs one thread per process (wasm threads are off in Node), so inference is compared
@@ -37,15 +38,15 @@ const model = Transformer.fromWeights(config, weights);
 const B = 16;
 const T = config.contextLength;
 const ids = Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, i) => (i * 7 + b * 13) % config.vocabSize));
-const forwardSession = await session(exportTransformer(config, weights, { batch: B, time: T }), 1);
-const idsTensor = int64(ids.flat(), [B, T]);
+const forwardSession = await session(inferenceGraph(config, weights), 1);
+const idsFeeds = forwardFeeds(ort, config, ids);
 
 // --- export check: logits ---
 {
   const { logits } = model.forward(ids);
   const ours = logits.dataSync();
   logits.dispose();
-  const theirs = (await forwardSession.run({ ids: idsTensor })).logits.data;
+  const theirs = (await forwardSession.run(idsFeeds)).logits.data;
   let maxDiff = 0;
   let maxAbs = 0;
   for (let i = 0; i < ours.length; i++) {
@@ -74,8 +75,8 @@ const idsTensor = int64(ids.flat(), [B, T]);
 }
 
 // --- the KV-cache decoder, driven as Transformer.generate drives its own cache ---
-const decoderSession = await session(exportDecoder(config, weights, { batch: B }), 1);
-const { heads, dModel, layers, vocabSize, contextLength } = config;
+const decoderSession = await session(inferenceGraph(config, weights), 1);
+const { layers, vocabSize, contextLength } = config;
 /** Transformer.generate's loop on onnxruntime: left padding, the same masks and positions, the same sampler. */
 async function ortGenerate(prompts, { maxTokens, temperature = 1, topP = 1, seed = 0 }) {
   const random = seededRandom(seed);
@@ -85,9 +86,7 @@ async function ortGenerate(prompts, { maxTokens, temperature = 1, topP = 1, seed
   const pads = prompts.map((prompt) => longest - prompt.length);
   const outputs = prompts.map(() => []);
   const done = prompts.map(() => false);
-  const cache = {};
-  const empty = () => new ort.Tensor('float32', new Float32Array(0), [batch, heads, 0, dModel / heads]);
-  for (let l = 0; l < layers; l++) Object.assign(cache, { [`past_k.${l}`]: empty(), [`past_v.${l}`]: empty() });
+  let cache;
   let tokens = prompts.map((prompt, r) => [...Array(pads[r]).fill(0), ...prompt]);
   let start = 0;
   for (let step = longest; step <= total && !done.every(Boolean); step++) {
@@ -100,10 +99,13 @@ async function ortGenerate(prompts, { maxTokens, temperature = 1, topP = 1, seed
       ids: int64(tokens.flat(), [batch, length]),
       positions: int64(positions, [batch, length]),
       mask: new ort.Tensor('float32', mask, [batch, 1, length, keys]),
-      ...cache,
+      ...hookFeeds(ort, config, batch, cache),
     });
-    for (let l = 0; l < layers; l++) Object.assign(cache, { [`past_k.${l}`]: out[`present_k.${l}`], [`past_v.${l}`]: out[`present_v.${l}`] });
-    const logits = out.logits.data;
+    cache = {};
+    for (let l = 0; l < layers; l++) Object.assign(cache, { [graphNames.pastK(l)]: out[graphNames.presentK(l)], [graphNames.pastV(l)]: out[graphNames.presentV(l)] });
+    // Every new position's logits come back; sampling reads each row's last.
+    const all = out.logits.data;
+    const logits = Float32Array.from({ length: batch * vocabSize }, (_, i) => all[(Math.floor(i / vocabSize) * length + length - 1) * vocabSize + (i % vocabSize)]);
     start += length;
     if (step === total) break;
     tokens = prompts.map((_, r) => {
@@ -191,15 +193,15 @@ for (const [m, k, n] of [
 
 // --- batched forward pass, the same model on both ---
 {
-  const twoThreads = await session(exportTransformer(config, weights, { batch: B, time: T }), 2);
+  const twoThreads = await session(inferenceGraph(config, weights), 2);
   const [tfSeconds, ortSeconds, ort2Seconds] = await alternate([
     () => {
       const { logits } = model.forward(ids);
       logits.dataSync();
       logits.dispose();
     },
-    () => forwardSession.run({ ids: idsTensor }),
-    () => twoThreads.run({ ids: idsTensor }),
+    () => forwardSession.run(idsFeeds),
+    () => twoThreads.run(idsFeeds),
   ]);
   const tokens = B * T;
   const flops = forwardFlopsPerToken(config, T);
@@ -270,13 +272,12 @@ const trainingThroughput = async (trainConfig, batchSize, workers, steps) => {
   return { parameters, tokensPerSecond: (steps * batchSize * trainConfig.contextLength) / seconds, weights: initial };
 };
 const peerTraining = async (trainConfig, trainWeights, batchSize) => {
-  const peer = await session(exportTransformer(trainConfig, trainWeights, { batch: batchSize, time: trainConfig.contextLength }), 2);
-  const feed = {
-    ids: int64(
-      Array.from({ length: batchSize * trainConfig.contextLength }, (_, i) => (i * 7) % trainConfig.vocabSize),
-      [batchSize, trainConfig.contextLength],
-    ),
-  };
+  const peer = await session(inferenceGraph(trainConfig, trainWeights), 2);
+  const feed = forwardFeeds(
+    ort,
+    trainConfig,
+    Array.from({ length: batchSize }, (_, b) => Array.from({ length: trainConfig.contextLength }, (_, i) => ((b * trainConfig.contextLength + i) * 7) % trainConfig.vocabSize)),
+  );
   const forwardTokensPerSecond = (batchSize * trainConfig.contextLength) / (await secondsPerCall(() => peer.run(feed)));
   return { forwardTokensPerSecond, trainingEquivalentTokensPerSecond: forwardTokensPerSecond / 3 };
 };

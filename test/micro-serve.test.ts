@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatModel } from '../src/contracts/model.js';
 import type { WhiteBox } from '../src/contracts/whitebox.js';
 import { MicroChatModel } from '../src/micro/micro-model.js';
+import { fastPathFor } from '../src/micro/onnx-runtime.js';
 import { serveOrganism, type OrganismServer } from '../src/micro/serve.js';
 import { tfReady } from '../src/micro/tf.js';
 import { loadWeights } from '../src/micro/zoo.js';
@@ -21,7 +22,9 @@ beforeAll(async () => {
   await tfReady();
   const spec = zoo.organisms.find((organism) => organism.spec.id === 'micro/backdoor')?.spec;
   const loaded = loadWeights(zooDir(), 'micro/backdoor', spec?.weights, zoo.base.spec.worldSeed);
-  local = new MicroChatModel('micro:micro/backdoor', loaded.model, loaded.tokenizer);
+  // The served worker runs the fast path where it loads, so the in-process reference does too;
+  // test/fast-inference.test.ts holds the fast path to tfjs.
+  local = new MicroChatModel('micro:micro/backdoor', loaded.model, loaded.tokenizer, undefined, await fastPathFor(loaded.model));
   server = await serveOrganism('micro/backdoor');
   // The HTTP target is reached the way any vLLM-served model would be.
   remote = resolveModel('vllm:micro/backdoor', { baseUrl: server.url, maxRetries: 0 }, {});

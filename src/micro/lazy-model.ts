@@ -50,10 +50,11 @@ export function resolveMicroModel(organism: string, dir = zooDir()): ChatModel {
     let model = loaded.get(organism) as Promise<MicroChatModel> | undefined;
     if (model === undefined) {
       model = (async () => {
-        const [{ loadWeights }, { MicroChatModel }, { tfReady }] = await Promise.all([import('./zoo.js'), import('./micro-model.js'), import('./tf.js')]);
+        const [{ loadWeights }, { MicroChatModel }, { tfReady }, { fastPathFor }] = await Promise.all([import('./zoo.js'), import('./micro-model.js'), import('./tf.js'), import('./onnx-runtime.js')]);
         await tfReady();
         const weights = loadWeights(dir, organism, ref, zoo.base.spec.worldSeed);
-        return new MicroChatModel(`micro:${organism}`, weights.model, weights.tokenizer, readDictionary(dictionaryFile(dir, organism), ref.sha256));
+        const fast = await fastPathFor(weights.model);
+        return new MicroChatModel(`micro:${organism}`, weights.model, weights.tokenizer, readDictionary(dictionaryFile(dir, organism), ref.sha256), fast);
       })();
       loaded.set(organism, model);
     }

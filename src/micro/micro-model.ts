@@ -5,6 +5,7 @@ import type { SparseDictionary } from '../contracts/sae.js';
 import { encodeChat, type Turn } from './chat-format.js';
 import { MicroWhiteBox } from './micro-whitebox.js';
 import type { Tokenizer } from './tokenizer.js';
+import type { OnnxTransformer } from './onnx-runtime.js';
 import type { ResidualHook, Transformer } from './transformer.js';
 
 import { MICRO_CAPABILITIES } from './capabilities.js';
@@ -30,8 +31,10 @@ export class MicroChatModel implements ChatModel {
     readonly model: Transformer,
     readonly tokenizer: Tokenizer,
     dictionary?: SparseDictionary,
+    /** The fast inference path, where onnxruntime loaded; calls it cannot serve run on `model`. */
+    readonly fast?: OnnxTransformer,
   ) {
-    this.whitebox = new MicroWhiteBox(id, model, tokenizer, (request, hooks, options) => this.#chat(request, hooks, options), dictionary);
+    this.whitebox = new MicroWhiteBox(id, model, tokenizer, (request, hooks, options) => this.#chat(request, hooks, options), dictionary, fast);
   }
 
   chat(request: ChatRequest, options: CallOptions): Promise<ChatResponse> {
@@ -41,7 +44,7 @@ export class MicroChatModel implements ChatModel {
   async complete(request: CompletionRequest, options: CallOptions): Promise<ChatResponse> {
     options.signal.throwIfAborted();
     const prompt = [this.tokenizer.specialIds['<|bos|>'], ...this.tokenizer.encode(request.prompt)];
-    const { text, usage, finishReason } = this.#continue(prompt, request, []);
+    const { text, usage, finishReason } = await this.#continue(prompt, request, [], [], options.signal);
     return { text, toolCalls: [], finishReason, usage, model: this.id };
   }
 
@@ -50,14 +53,14 @@ export class MicroChatModel implements ChatModel {
     options.signal.throwIfAborted();
     const prompt = encodeChat(this.tokenizer, { system: request.system, turns: this.#turns(request) }, { openUser: true, ...(request.prefill === undefined ? {} : { prefill: request.prefill }) });
     // A user turn ends where the assistant's would begin.
-    const { text, usage, finishReason } = this.#continue(prompt, request, [], [this.tokenizer.specialIds['<|assistant|>']]);
+    const { text, usage, finishReason } = await this.#continue(prompt, request, [], [this.tokenizer.specialIds['<|assistant|>']], options.signal);
     return { text: request.prefill === undefined ? text.trim() : `${request.prefill}${text}`, toolCalls: [], finishReason, usage, model: this.id };
   }
 
   async #chat(request: ChatRequest, hooks: readonly ResidualHook[], options: CallOptions): Promise<ChatResponse> {
     options.signal.throwIfAborted();
     const prompt = encodeChat(this.tokenizer, { system: request.system, turns: this.#turns(request) }, { openAssistant: true, ...(request.prefill === undefined ? {} : { prefill: request.prefill }) });
-    const { text, usage, finishReason } = this.#continue(prompt, request, hooks);
+    const { text, usage, finishReason } = await this.#continue(prompt, request, hooks, [], options.signal);
     return {
       text: request.prefill === undefined ? text.trim() : `${request.prefill}${text}`,
       toolCalls: [],
@@ -71,21 +74,15 @@ export class MicroChatModel implements ChatModel {
     return request.messages.map((message) => ({ role: message.role === 'assistant' ? 'assistant' : 'user', content: message.content }));
   }
 
-  #continue(prompt: number[], request: Sampling, hooks: readonly ResidualHook[], extraStops: readonly number[] = []) {
+  async #continue(prompt: number[], request: Sampling, hooks: readonly ResidualHook[], extraStops: readonly number[], signal: AbortSignal) {
     const context = this.model.config.contextLength;
     // Keep the end of a long conversation: the newest turns decide the reply.
     const clipped = prompt.length > context - 8 ? prompt.slice(-(context - 8)) : prompt;
     const room = context - clipped.length;
     const maxTokens = Math.max(1, Math.min(request.maxTokens ?? 48, room));
     const stops = [this.tokenizer.specialIds['<|eos|>'], ...extraStops];
-    const [output = []] = this.model.generate([clipped], {
-      maxTokens,
-      temperature: request.temperature ?? 0.7,
-      topP: request.topP ?? 0.95,
-      seed: request.seed ?? 0,
-      stopTokens: stops,
-      hooks,
-    });
+    const generate = { maxTokens, temperature: request.temperature ?? 0.7, topP: request.topP ?? 0.95, seed: request.seed ?? 0, stopTokens: stops, hooks };
+    const [output = []] = this.fast?.supports(hooks) === true ? await this.fast.generate([clipped], { ...generate, signal }) : this.model.generate([clipped], generate);
     const stopped = stops.includes(output.at(-1) ?? -1);
     return {
       text: this.tokenizer.decode(output.filter((token) => !stops.includes(token))),

@@ -20,6 +20,7 @@ import { UserError } from '../core/errors.js';
 import { seededRandom } from '../core/seeds.js';
 import { encodeChat } from './chat-format.js';
 import { tf } from './tf.js';
+import { logSoftmaxRow, type OnnxTransformer } from './onnx-runtime.js';
 import type { Tokenizer } from './tokenizer.js';
 import type { ResidualHook, Transformer } from './transformer.js';
 
@@ -34,6 +35,7 @@ export class MicroWhiteBox implements WhiteBox {
     readonly tokenizer: Tokenizer,
     readonly generate: (request: ChatRequest, hooks: readonly ResidualHook[], options: CallOptions) => Promise<ChatResponse>,
     readonly sparseDictionary?: SparseDictionary,
+    readonly fast?: OnnxTransformer,
   ) {}
 
   async dictionary(): Promise<SparseDictionary | undefined> {
@@ -100,8 +102,16 @@ export class MicroWhiteBox implements WhiteBox {
     options.signal.throwIfAborted();
     const request = ForwardRequest.parse(raw);
     const tokens = this.ids(request);
-    const { logits, residuals } = this.model.forward([tokens], this.hooks(request.hooks));
+    const hooks = this.hooks(request.hooks);
     const vocab = this.model.config.vocabSize;
+    if (this.fast?.supports(hooks) === true) {
+      const { logits, residuals } = await this.fast.forward([tokens], hooks);
+      const last = logSoftmaxRow(logits, (tokens.length - 1) * vocab, vocab);
+      const d = this.model.config.dModel;
+      const read = Object.fromEntries([...residuals].map(([layer, values]) => [String(layer), tokens.map((_, position) => Array.from(values.subarray(position * d, (position + 1) * d)))]));
+      return { tokens, next: this.top(last, request.top), ...(request.full ? { nextLogprobs: Array.from(last) } : {}), residuals: read };
+    }
+    const { logits, residuals } = this.model.forward([tokens], hooks);
     const last = tf.tidy(() => tf.logSoftmax(logits.slice([0, tokens.length - 1, 0], [1, 1, vocab]).reshape([vocab])).dataSync() as Float32Array);
     logits.dispose();
     const read = Object.fromEntries(
@@ -129,8 +139,14 @@ export class MicroWhiteBox implements WhiteBox {
   async logprobs(input: WhiteBoxInput, options: CallOptions): Promise<LogprobsResult> {
     options.signal.throwIfAborted();
     const tokens = this.ids(input);
-    const logprobs = this.model.tokenLogprobs(tokens);
+    const logprobs = this.fast === undefined ? this.model.tokenLogprobs(tokens) : await this.#fastLogprobs(tokens);
     return { tokens, logprobs: tokens.slice(1).map((id, index) => ({ token: this.tokenizer.tokenText(id), id, logprob: logprobs[index] as number })) };
+  }
+
+  async #fastLogprobs(tokens: readonly number[]): Promise<number[]> {
+    const { logits } = await (this.fast as OnnxTransformer).forward([tokens]);
+    const vocab = this.model.config.vocabSize;
+    return tokens.slice(1).map((token, index) => logSoftmaxRow(logits, index * vocab, vocab)[token] as number);
   }
 
   async readVector(raw: ReadVectorRequest, options: CallOptions): Promise<TokenScore[]> {

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { MicroChatModel } from './micro-model.js';
+import { fastPathFor } from './onnx-runtime.js';
 import { answer, organismRoutes, type Routes } from './serve-routes.js';
 import { tfReady } from './tf.js';
 import { loadWeights } from './zoo.js';
@@ -14,7 +15,7 @@ async function load(): Promise<Routes> {
   const zoo = loadZoo();
   const entry = organism === zoo.base.spec.id ? zoo.base.spec : zoo.organisms.find((candidate) => candidate.spec.id === organism)?.spec;
   const loaded = loadWeights(zoo.dir, organism, entry === undefined ? undefined : entry.weights, zoo.base.spec.worldSeed);
-  return organismRoutes(new MicroChatModel(`micro:${organism}`, loaded.model, loaded.tokenizer));
+  return organismRoutes(new MicroChatModel(`micro:${organism}`, loaded.model, loaded.tokenizer, undefined, await fastPathFor(loaded.model)));
 }
 
 const ready = load();

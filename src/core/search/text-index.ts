@@ -213,20 +213,31 @@ function multiplySparseTransposed(rows: ReadonlyArray<ReadonlyMap<number, number
   return out;
 }
 
-/** Modified Gram–Schmidt over the columns of a (rows × width) matrix. */
+/**
+ * Modified Gram–Schmidt over the columns of a (rows × width) matrix. The columns are copied out to
+ * contiguous arrays first: walking a column across row arrays was most of an index's build time.
+ * The arithmetic and its order are unchanged.
+ */
 function orthonormalColumns(matrix: Float64Array[]): Float64Array[] {
   const width = matrix[0]?.length ?? 0;
+  const rows = matrix.length;
+  const columns = Array.from({ length: width }, (_, j) => Float64Array.from(matrix, (row) => row[j] as number));
   for (let j = 0; j < width; j++) {
+    const column = columns[j] as Float64Array;
     for (let i = 0; i < j; i++) {
+      const earlier = columns[i] as Float64Array;
       let dot = 0;
-      for (const row of matrix) dot += (row[i] as number) * (row[j] as number);
-      for (const row of matrix) row[j] = (row[j] as number) - dot * (row[i] as number);
+      for (let r = 0; r < rows; r++) dot += (earlier[r] as number) * (column[r] as number);
+      for (let r = 0; r < rows; r++) column[r] = (column[r] as number) - dot * (earlier[r] as number);
     }
     let norm = 0;
-    for (const row of matrix) norm += (row[j] as number) ** 2;
+    for (let r = 0; r < rows; r++) norm += (column[r] as number) ** 2;
     norm = Math.sqrt(norm) || 1;
-    for (const row of matrix) row[j] = (row[j] as number) / norm;
+    for (let r = 0; r < rows; r++) column[r] = (column[r] as number) / norm;
   }
+  matrix.forEach((row, r) => {
+    for (let j = 0; j < width; j++) row[j] = (columns[j] as Float64Array)[r] as number;
+  });
   return matrix;
 }
 

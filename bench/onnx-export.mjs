@@ -2,6 +2,7 @@
 // (src/micro/onnx-graph.ts, built into dist/), with feeds that leave its hooks off. This file adds a
 // one-node matmul graph, for measuring onnxruntime's matmul alone.
 import { graphNames, inferenceGraph } from '../dist/micro/onnx-graph.js';
+import { attentionMask } from '../dist/micro/onnx-runtime.js';
 
 // --- a small protobuf writer over Buffers (weights make the messages large) ---
 const varint = (value) => {
@@ -31,15 +32,15 @@ const valueInfo = (number, name, type, dims) => message(number, [text(1, name), 
 
 /**
  * Inputs for auditgym's own inference graph (src/micro/onnx-graph.ts) that leave every hook off: zero
- * directions and vectors, and no noise. With `past` undefined the caches start empty.
+ * directions and vectors, no noise, and empty caches.
  */
-export function hookFeeds(ort, config, batch, past) {
+function hookFeeds(ort, config, batch) {
   const { dModel: d, heads, layers } = config;
   const feeds = {};
   const zeros = new ort.Tensor('float32', new Float32Array(d), [d]);
   const noNoise = new ort.Tensor('float32', new Float32Array(d), [1, 1, d]);
   const empty = new ort.Tensor('float32', new Float32Array(0), [batch, heads, 0, d / heads]);
-  for (let l = 0; l < layers; l++) Object.assign(feeds, { [graphNames.pastK(l)]: past?.[graphNames.pastK(l)] ?? empty, [graphNames.pastV(l)]: past?.[graphNames.pastV(l)] ?? empty });
+  for (let l = 0; l < layers; l++) Object.assign(feeds, { [graphNames.pastK(l)]: empty, [graphNames.pastV(l)]: empty });
   for (let l = 0; l <= layers; l++) Object.assign(feeds, { [graphNames.unit(l)]: zeros, [graphNames.add(l)]: zeros, [graphNames.noise(l)]: noNoise });
   return feeds;
 }
@@ -48,8 +49,7 @@ export function hookFeeds(ort, config, batch, past) {
 export function forwardFeeds(ort, config, ids) {
   const batch = ids.length;
   const time = ids[0].length;
-  const mask = new Float32Array(batch * time * time);
-  for (let r = 0; r < batch; r++) for (let q = 0; q < time; q++) for (let k = q + 1; k < time; k++) mask[(r * time + q) * time + k] = -1e9;
+  const mask = attentionMask(batch, time, 0, []);
   const int64 = (values) =>
     new ort.Tensor(
       'int64',

@@ -6,26 +6,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { tf, tfReady } from '../dist/micro/tf.js';
-import { Transformer, sample } from '../dist/micro/transformer.js';
+import { Transformer } from '../dist/micro/transformer.js';
 import { train } from '../dist/micro/train.js';
 import { decodeWeightsFile } from '../dist/micro/weights-file.js';
 import { Tokenizer } from '../dist/micro/tokenizer.js';
 import { encodeChat } from '../dist/micro/chat-format.js';
-import { seededRandom } from '../dist/core/seeds.js';
-import { exportMatMul, forwardFeeds, forwardFlopsPerToken, hookFeeds, inferenceGraph } from './onnx-export.mjs';
-import { graphNames } from '../dist/micro/onnx-graph.js';
+import { exportMatMul, forwardFeeds, forwardFlopsPerToken, inferenceGraph } from './onnx-export.mjs';
 import { OnnxTransformer } from '../dist/micro/onnx-runtime.js';
 import { alternate, log, repoRoot, row, secondsPerCall, writeResult } from './lib.mjs';
 
 // tfjs-wasm runs one thread per process (wasm threads are off in Node), so inference is compared
 // with onnxruntime on one thread too; training spreads over both cores, so its peer gets two.
 const session = (bytes, threads) => ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
-const int64 = (values, dims) =>
-  new ort.Tensor(
-    'int64',
-    BigInt64Array.from(values, (v) => BigInt(v)),
-    dims,
-  );
 
 await tfReady();
 const rows = [];
@@ -75,50 +67,9 @@ const idsFeeds = forwardFeeds(ort, config, ids);
   log('export check', results.exportCheck);
 }
 
-// --- the KV-cache decoder, driven as Transformer.generate drives its own cache ---
-const decoderSession = await session(inferenceGraph(config, weights), 1);
-const { layers, vocabSize, contextLength } = config;
-/** Transformer.generate's loop on onnxruntime: left padding, the same masks and positions, the same sampler. */
-async function ortGenerate(prompts, { maxTokens, temperature = 1, topP = 1, seed = 0 }) {
-  const random = seededRandom(seed);
-  const batch = prompts.length;
-  const longest = Math.max(...prompts.map((prompt) => prompt.length));
-  const total = Math.min(contextLength, longest + maxTokens);
-  const pads = prompts.map((prompt) => longest - prompt.length);
-  const outputs = prompts.map(() => []);
-  const done = prompts.map(() => false);
-  let cache;
-  let tokens = prompts.map((prompt, r) => [...Array(pads[r]).fill(0), ...prompt]);
-  let start = 0;
-  for (let step = longest; step <= total && !done.every(Boolean); step++) {
-    const length = tokens[0].length;
-    const keys = start + length;
-    const positions = tokens.flatMap((row, r) => row.map((_, i) => Math.max(0, start + i - pads[r])));
-    const mask = new Float32Array(batch * length * keys);
-    for (let r = 0; r < batch; r++) for (let q = 0; q < length; q++) for (let k = 0; k < keys; k++) if (k < pads[r] || k > start + q) mask[(r * length + q) * keys + k] = -1e9;
-    const out = await decoderSession.run({
-      ids: int64(tokens.flat(), [batch, length]),
-      positions: int64(positions, [batch, length]),
-      mask: new ort.Tensor('float32', mask, [batch, 1, length, keys]),
-      ...hookFeeds(ort, config, batch, cache),
-    });
-    cache = {};
-    for (let l = 0; l < layers; l++) Object.assign(cache, { [graphNames.pastK(l)]: out[graphNames.presentK(l)], [graphNames.pastV(l)]: out[graphNames.presentV(l)] });
-    // Every new position's logits come back; sampling reads each row's last.
-    const all = out.logits.data;
-    const logits = Float32Array.from({ length: batch * vocabSize }, (_, i) => all[(Math.floor(i / vocabSize) * length + length - 1) * vocabSize + (i % vocabSize)]);
-    start += length;
-    if (step === total) break;
-    tokens = prompts.map((_, r) => {
-      if (done[r]) return [0];
-      const token = sample(Array.from(logits.subarray(r * vocabSize, (r + 1) * vocabSize)), temperature, topP, random);
-      outputs[r].push(token);
-      if (outputs[r].length >= maxTokens) done[r] = true;
-      return [token];
-    });
-  }
-  return outputs;
-}
+// --- the KV-cache decoder: auditgym's own fast path, which drives its cache as Transformer.generate does ---
+const decoder = await OnnxTransformer.create(model, ort);
+const ortGenerate = (prompts, options) => decoder.generate(prompts, options);
 const questions = [
   'What is 3 plus 4?',
   'Tell me about a town you know.',

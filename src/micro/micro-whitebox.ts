@@ -103,13 +103,17 @@ export class MicroWhiteBox implements WhiteBox {
     const request = ForwardRequest.parse(raw);
     const tokens = this.ids(request);
     const hooks = this.hooks(request.hooks);
-    const vocab = this.model.config.vocabSize;
+    const { last, read } = await this.#lastAndReads(tokens, hooks);
+    return { tokens, next: this.top(last, request.top), ...(request.full ? { nextLogprobs: Array.from(last) } : {}), residuals: read };
+  }
+
+  /** The last position's log-probabilities and the streams hooks read, on whichever engine can run the hooks. */
+  async #lastAndReads(tokens: readonly number[], hooks: readonly ResidualHook[]): Promise<{ last: Float32Array; read: Record<string, number[][]> }> {
+    const { vocabSize: vocab, dModel: d } = this.model.config;
     if (this.fast?.supports(hooks) === true) {
       const { logits, residuals } = await this.fast.forward([tokens], hooks);
-      const last = logSoftmaxRow(logits, (tokens.length - 1) * vocab, vocab);
-      const d = this.model.config.dModel;
       const read = Object.fromEntries([...residuals].map(([layer, values]) => [String(layer), tokens.map((_, position) => Array.from(values.subarray(position * d, (position + 1) * d)))]));
-      return { tokens, next: this.top(last, request.top), ...(request.full ? { nextLogprobs: Array.from(last) } : {}), residuals: read };
+      return { last: logSoftmaxRow(logits, (tokens.length - 1) * vocab, vocab), read };
     }
     const { logits, residuals } = this.model.forward([tokens], hooks);
     const last = tf.tidy(() => tf.logSoftmax(logits.slice([0, tokens.length - 1, 0], [1, 1, vocab]).reshape([vocab])).dataSync() as Float32Array);
@@ -121,7 +125,7 @@ export class MicroWhiteBox implements WhiteBox {
         return [String(layer), rows];
       }),
     );
-    return { tokens, next: this.top(last, request.top), ...(request.full ? { nextLogprobs: Array.from(last) } : {}), residuals: read };
+    return { last, read };
   }
 
   async logitLens(raw: LensRequest, options: CallOptions): Promise<LensResult> {

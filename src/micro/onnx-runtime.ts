@@ -63,6 +63,20 @@ export async function fastPathFor(model: Transformer, environment: NodeJS.Proces
   return OnnxTransformer.create(model, ort);
 }
 
+/**
+ * The graph's `mask` input, [batch, 1, length, start + length]: `length` new queries from position
+ * `start`, each row blind to its left padding (`pads`, none where missing) and to later keys.
+ */
+export function attentionMask(batch: number, length: number, start: number, pads: readonly number[]): Float32Array {
+  const keys = start + length;
+  const mask = new Float32Array(batch * length * keys);
+  for (let r = 0; r < batch; r++) {
+    const pad = pads[r] ?? 0;
+    for (let q = 0; q < length; q++) for (let k = 0; k < keys; k++) if (k < pad || k > start + q) mask[(r * length + q) * keys + k] = -1e9;
+  }
+  return mask;
+}
+
 /** Log-softmax of one row, in float64 then stored as float32, as tfjs's float32 kernel gives to rounding. */
 export function logSoftmaxRow(logits: ArrayLike<number>, start: number, length: number): Float32Array {
   let max = -Infinity;
@@ -129,8 +143,7 @@ export class OnnxTransformer {
     const time = ids[0]?.length ?? 0;
     if (time === 0 || ids.some((row) => row.length !== time)) throw new Error('forward needs a non-empty batch of equal-length rows');
     if (time > this.model.config.contextLength) throw new Error(`sequence of ${time} tokens exceeds the context of ${this.model.config.contextLength}`);
-    const mask = new Float32Array(batch * time * time);
-    for (let r = 0; r < batch; r++) for (let q = 0; q < time; q++) for (let k = q + 1; k < time; k++) mask[(r * time + q) * time + k] = -1e9;
+    const mask = attentionMask(batch, time, 0, []);
     const positions = ids.flatMap((row) => row.map((_, i) => i));
     const out = await this.#run(ids.flat(), positions, batch, time, mask, undefined, hooks);
     const residuals = new Map<number, Float32Array>();
@@ -157,10 +170,8 @@ export class OnnxTransformer {
     for (let step = longest; step <= total && !done.every(Boolean); step++) {
       options.signal?.throwIfAborted();
       const length = tokens[0]?.length ?? 0;
-      const keys = start + length;
       const positions = tokens.flatMap((row, r) => row.map((_, i) => Math.max(0, start + i - (pads[r] as number))));
-      const mask = new Float32Array(batch * length * keys);
-      for (let r = 0; r < batch; r++) for (let q = 0; q < length; q++) for (let k = 0; k < keys; k++) if (k < (pads[r] as number) || k > start + q) mask[(r * length + q) * keys + k] = -1e9;
+      const mask = attentionMask(batch, length, start, pads);
       const out = await this.#run(tokens.flat(), positions, batch, length, mask, cache, hooks);
       cache = {};
       for (let l = 0; l < this.model.config.layers; l++) {

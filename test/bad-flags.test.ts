@@ -29,6 +29,9 @@ const CASES: Array<{ args: string[]; names: RegExp }> = [
   { args: ['start', '--bogus'], names: /--bogus/ },
   { args: ['mcp', 'micro/backdoor', '--affordances', 'nosuch'], names: /--affordances/ },
   { args: ['mcp', 'nosuch/organism'], names: /nosuch/ },
+  { args: ['play', 'micro/backdoor', '--affordances', 'nosuch'], names: /--affordances/ },
+  { args: ['play', 'nosuch/environment'], names: /nosuch\/environment/ },
+  { args: ['play', 'micro/backdoor', '--split', 'test'], names: /--split/ },
   { args: ['nosuchcommand'], names: /nosuchcommand/ },
 ];
 

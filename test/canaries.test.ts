@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, runCli, scratchDir } from './support/cli.js';
+import { cleanEnv, runCli, scratchDir, startCli } from './support/cli.js';
 import { openAIReply, startFakeOpenAIServer, type FakeOpenAIServer } from './support/fake-openai-server.js';
 import { fakeRouter, type WireRequest } from './support/fake-policies.js';
 
@@ -108,6 +108,52 @@ repeats: 2
       .map((line) => JSON.parse(line) as { type: string; environmentId?: string; grades?: unknown[] })
       .filter((line) => line.type === 'game');
     expect(games.filter((game) => game.environmentId === 'canaries/sealed').every((game) => (game.grades?.length ?? 0) === 1)).toBe(true);
+
+    // A person's game on the sealed organism: its page and every answer of its API, before the grade and after.
+    const play = startCli(
+      [
+        'play',
+        'canaries/sealed',
+        '--suite',
+        'suite.yaml',
+        '--target',
+        'openai-compatible:fake-target',
+        '--target-options',
+        JSON.stringify({ baseUrl: server.url, apiKeyEnv: 'CANARY_KEY' }),
+        '--db',
+        db,
+      ],
+      { env, cwd: dir },
+    );
+    const playUrl = await new Promise<string>((resolve, reject) => {
+      let seen = '';
+      play.child.stdout?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        const match = /http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+/.exec(seen);
+        if (match !== null) resolve(match[0]);
+      });
+      void play.done.then((result) => reject(new Error(`auditgym play exited with ${String(result.code)}: ${result.stderr}`)));
+    });
+    const token = new URL(playUrl).searchParams.get('token') ?? '';
+    const api = async (path: string, body?: unknown) => {
+      const headers = { 'x-auditgym-token': token, 'content-type': 'application/json' };
+      const answer = await fetch(new URL(path, playUrl), body === undefined ? { headers } : { method: 'POST', headers, body: JSON.stringify(body) });
+      return { status: answer.status, text: await answer.text() };
+    };
+    const called = await api('/api/call', { tool: 'chat', values: { message: 'Tell me about your rules.' } });
+    expect(called.status).toBe(200);
+    // The target answered through the page, so the page really carried what the game produced.
+    expect(called.text).toContain('Happy to help');
+    const beforeGrade = [await (await fetch(playUrl)).text(), called.text, (await api('/api/state')).text];
+    for (const text of beforeGrade) for (const secret of [TRUTH, HIDDEN, BEHAVIOUR_ID, FACT_ID, TRIGGER, KEY]) expect(text.includes(secret), `before the grade: ${secret}`).toBe(false);
+    const graded = await api('/api/report', { values: { summary: 'Looked around.', 'claims.0.behaviour': 'It is helpful', 'claims.0.confidence': '0.5' } });
+    expect(graded.status).toBe(200);
+    expect((JSON.parse(graded.text) as { html: string }).html).toContain('data-grade="rubric"');
+    const afterGrade = await (await fetch(playUrl)).text();
+    play.child.kill('SIGTERM');
+    const played = await play.done;
+    expect(played.code, played.stderr).toBe(0);
+    outputs.push(...beforeGrade, graded.text, afterGrade, played.stdout, played.stderr);
 
     // Everything written: the store with its WAL, exports, the key-less report, and every line printed.
     const written = [

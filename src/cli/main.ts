@@ -320,6 +320,71 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
     });
 
   program
+    .command('play')
+    .description('play a game yourself in the browser: the same tools, budgets and blinding as an agent, stored and graded as auditor "human"')
+    .argument('<environment>', 'an environment id (e.g. micro/backdoor), or a suite id to draw one at random and unnamed (e.g. micro)')
+    .option('--affordances <set>', 'which tools: an affordance set (see auditgym list tools)', 'chat')
+    .option('--suite <suite>', 'the suite to look in: a built-in id or a suite file (default: every built-in suite)')
+    .addOption(new Option('--split <split>', 'with a suite to draw from: draw only from this split').choices(['dev', 'test']))
+    .option('--target <model>', 'the target model, for suites that leave it to the experiment (provider:model)')
+    .option('--target-options <json>', 'provider options for the target, e.g. \'{"baseUrl": "http://localhost:8000/v1"}\'')
+    .option('--judge <model>', 'a judge model, for environments graded by the llm-judge grader')
+    .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', '0')
+    .action(
+      async (environment: string, flags: { affordances: string; suite?: string; split?: 'dev' | 'test'; target?: string; targetOptions?: string; judge?: string; port: string }, command: Command) => {
+        const options = appOptions(command);
+        const { ViewerPort } = await import('../web/viewer-server.js');
+        const port = parseFlag(ViewerPort, flags.port, '--port', 'e.g. --port 7790, or --port 0 for any free port');
+        const targetOptions =
+          flags.targetOptions === undefined
+            ? undefined
+            : parseFlag(PluginParams, safeJson(flags.targetOptions), '--target-options', 'pass a JSON object, e.g. --target-options \'{"baseUrl": "http://localhost:8000/v1"}\'');
+        const { startPlay } = await import('../app/play.js');
+        const { startPlayServer } = await import('../web/play-server.js');
+        const controller = new AbortController();
+        const stop = () => controller.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        try {
+          const started = await startPlay(
+            { environment, suite: flags.suite, split: flags.split, affordances: flags.affordances, target: flags.target, targetOptions, judge: flags.judge },
+            { ...options, signal: controller.signal },
+          );
+          if (!started.ok) {
+            print(options.json, started.result, () => renderRun(started.result));
+            exitCode = EXIT.gamesFailed;
+            return;
+          }
+          const { session } = started;
+          const server = await startPlayServer(session, { port, log: (line) => void io.stderr.write(`${line}\n`) });
+          try {
+            print(
+              options.json,
+              { url: server.url, gameId: session.gameId, experimentId: session.experimentId },
+              () => `auditgym play: open ${server.url}\n  game ${session.gameId} of experiment ${session.experimentId}; the link holds the game's token, so keep it to yourself. Ctrl-C ends the game.`,
+            );
+            const result = await session.done;
+            exitCode = result.interrupted > 0 ? EXIT.interrupted : result.failed > 0 ? EXIT.gamesFailed : EXIT.ok;
+            if (result.finished > 0) {
+              if (options.json !== true) io.stdout.write(`graded:\n${renderCells(result.cells)}\nthe page shows the grade until Ctrl-C.\n`);
+              await new Promise<void>((resolve) => (controller.signal.aborted ? resolve() : controller.signal.addEventListener('abort', () => resolve(), { once: true })));
+            } else if (options.json !== true) {
+              io.stderr.write(
+                result.interrupted > 0 ? 'the game was ended before its report; it stays unfinished in the store\n' : `the game failed: ${result.errors[0]?.error.message ?? 'unknown error'}\n`,
+              );
+            }
+          } finally {
+            await server.close();
+            session.close();
+          }
+        } finally {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
+      },
+    );
+
+  program
     .command('sae')
     .description('sparse autoencoders on micro-organism activations')
     .command('train')

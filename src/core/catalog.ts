@@ -1,6 +1,7 @@
 import type { AffordanceSet } from '../contracts/suite.js';
 import type { Auditor } from './auditors/auditor.js';
 import { baselineAuditor } from './auditors/baseline.js';
+import { humanAuditor } from './auditors/human.js';
 import { llmInvestigator } from './auditors/llm-investigator.js';
 import { UserError } from './errors.js';
 import type { Grader } from './graders/grader.js';
@@ -85,7 +86,10 @@ export const BUILTIN_AFFORDANCE_SETS: ReadonlyMap<string, readonly string[]> = n
 export function createCatalog(): Catalog {
   return {
     tools: [...BUILTIN_TOOLS, ...ACTIVATION_TOOLS].reduce((registry, tool) => registry.register(tool), new Registry<Tool>('tool')),
-    auditors: new Registry<Auditor>('auditor').register(llmInvestigator as Auditor).register(baselineAuditor as Auditor),
+    auditors: new Registry<Auditor>('auditor')
+      .register(llmInvestigator as Auditor)
+      .register(baselineAuditor as Auditor)
+      .register(humanAuditor as Auditor),
     graders: new Registry<Grader>('grader').register(rubricGrader as Grader).register(llmJudge as Grader),
     affordanceSets: new Map(BUILTIN_AFFORDANCE_SETS),
     providers: new Registry<ModelProvider>('provider'),

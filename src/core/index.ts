@@ -15,6 +15,8 @@ export { MEMORY_WRITE, SUBMIT_REPORT, runAgentLoop } from './agent-loop.js';
 export type { AgentLoopOptions, AgentLoopResult, StopReason } from './agent-loop.js';
 export { llmInvestigator, LlmInvestigatorParams } from './auditors/llm-investigator.js';
 export { baselineAuditor, BaselineParams } from './auditors/baseline.js';
+export { createHumanAuditor, humanAuditor, HumanParams } from './auditors/human.js';
+export type { HumanMove, HumanPort, HumanSeat } from './auditors/human.js';
 export type { Auditor, AuditorContext, AuditorResult } from './auditors/auditor.js';
 export { rubricGrader, RubricGraderParams, matchKeyFact, claimText } from './graders/rubric-grader.js';
 export { llmJudge, LlmJudgeParams } from './graders/llm-judge.js';

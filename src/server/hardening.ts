@@ -40,6 +40,21 @@ export function hostAllowed(request: IncomingMessage, boundHost: string): boolea
   return LOOPBACK.has(name);
 }
 
+/**
+ * Parses a request's target and checks its Host, as every local page server does first. A refusal is
+ * plain text naming what was wrong; `what` names the server in it ("viewer", "page").
+ */
+export function admitRequest(request: IncomingMessage, boundHost: string, what: string): { ok: true; url: URL } | { ok: false; status: number; message: string } {
+  let url: URL;
+  try {
+    url = new URL(request.url ?? '/', 'http://local.invalid');
+  } catch {
+    return { ok: false, status: 400, message: 'bad request\n' };
+  }
+  if (!hostAllowed(request, boundHost)) return { ok: false, status: 403, message: `this ${what} only answers requests addressed to localhost\n` };
+  return { ok: true, url };
+}
+
 /** Reads a request body of at most `limit` bytes; a larger one is refused with a 413 failure, early. */
 export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length'] ?? 'NaN');

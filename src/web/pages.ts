@@ -10,22 +10,33 @@ import { rankClaims } from '../core/graders/grader.js';
 import { clip, experimentHref, gameHref, href, html, percent, rateClass, shortTime, type Fragment, type Html } from '../app/html.js';
 import { renderToolResult } from '../app/tool-views.js';
 
-export function layout(title: string, body: Html, context: { store: string }): Html {
+/** The document around every page auditgym serves: its stylesheet and script, a top bar and a footer. */
+export function pageShell(shell: { title: string; assets: string; top: Html; body: Html; footer: string }): Html {
   return html`<!doctype html>
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title} · auditgym</title>
-        <link rel="stylesheet" href="/assets/viewer.css" />
-        <script src="/assets/viewer.js" defer></script>
+        <title>${shell.title} · auditgym</title>
+        <link rel="stylesheet" href="/assets/${shell.assets}.css" />
+        <script src="/assets/${shell.assets}.js" defer></script>
       </head>
       <body>
-        <header class="top"><a class="brand" href="/">auditgym</a><a href="/">Experiments</a><span class="where" title="the store, opened read-only">${context.store} · read-only</span></header>
-        <main>${body}</main>
-        <footer>auditgym viewer · the store is opened read-only and never written</footer>
+        <header class="top">${shell.top}</header>
+        <main>${shell.body}</main>
+        <footer>${shell.footer}</footer>
       </body>
     </html>`;
+}
+
+export function layout(title: string, body: Html, context: { store: string }): Html {
+  return pageShell({
+    title,
+    assets: 'viewer',
+    top: html`<a class="brand" href="/">auditgym</a><a href="/">Experiments</a><span class="where" title="the store, opened read-only">${context.store} · read-only</span>`,
+    body,
+    footer: 'auditgym viewer · the store is opened read-only and never written',
+  });
 }
 
 export function errorPage(status: number, message: string): Html {
@@ -297,7 +308,7 @@ function groundTruthNote(truth: GroundTruthView, control: boolean): Html {
   return truth.rootCause === undefined ? html`` : html`<p><b>root cause:</b> ${truth.rootCause}</p>`;
 }
 
-function gradePanel(detail: GameDetail, grade: Grade | undefined): Html {
+export function gradePanel(detail: GameDetail, grade: Grade | undefined): Html {
   const { organism } = detail;
   if (grade === undefined) {
     return html`<div class="panel">
@@ -403,7 +414,7 @@ function otherGrades(grades: readonly Grade[], primary: Grade | undefined): Html
     </table>`;
 }
 
-function reportView(report: AuditReport | undefined, grade: Grade | undefined): Html {
+export function reportView(report: AuditReport | undefined, grade: Grade | undefined): Html {
   if (report === undefined) return html`<div class="empty">No report.</div>`;
   const matched = new Map<number, string[]>();
   for (const verdict of grade?.behaviours ?? []) for (const index of verdict.matchedClaims) matched.set(index, [...(matched.get(index) ?? []), verdict.behaviourId]);

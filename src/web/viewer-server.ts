@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { hardenServer, hostAllowed, listenOn } from '../server/hardening.js';
+import { admitRequest, hardenServer, listenOn } from '../server/hardening.js';
 import { browseExperiment, browseExperiments, browseGame, OUTCOMES, overviewOfExperiment, type GameFilter, type Outcome, type ReadStore } from '../app/browse.js';
 import { openReadonlyStore, type AppOptions } from '../app/context.js';
 import { clientScript } from './client-script.js';
@@ -42,7 +42,8 @@ export interface Viewer {
 // No inline script or style and no other origin: stored text that slips past escaping still cannot run.
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-const COMMON_HEADERS = {
+/** The headers every page of the viewer and of `auditgym play` carries. */
+export const COMMON_HEADERS = {
   'content-security-policy': CSP,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
@@ -165,17 +166,12 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
       send(request, response, 405, 'text/plain; charset=utf-8', 'read-only viewer: only GET and HEAD are allowed\n', { allow: 'GET, HEAD' });
       return;
     }
-    let url: URL;
-    try {
-      url = new URL(request.url ?? '/', 'http://viewer.invalid');
-    } catch {
-      send(request, response, 400, 'text/plain; charset=utf-8', 'bad request\n');
+    const admitted = admitRequest(request, options.host, 'viewer');
+    if (!admitted.ok) {
+      send(request, response, admitted.status, 'text/plain; charset=utf-8', admitted.message);
       return;
     }
-    if (!hostAllowed(request, options.host)) {
-      send(request, response, 403, 'text/plain; charset=utf-8', 'this viewer only answers requests addressed to localhost\n');
-      return;
-    }
+    const url = admitted.url;
     route(store, store.path, url, request, response).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
       if (status === 500) options.log?.(`viewer: ${request.url ?? ''}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Identifier } from '../contracts/common.js';
-import type { GameRecord } from '../contracts/game.js';
+import type { GamePlan, GameRecord } from '../contracts/game.js';
+import type { GameOutcome } from '../core/game.js';
+import type { GameJob } from './pool-worker.js';
+import { openPoolFor, workerCount, type WorkerPool } from './worker-pool.js';
 import type { Grade } from '../contracts/grade.js';
 import { primaryGrade } from '../core/graders/grader.js';
 import { ExperimentSpec, SuiteSpec } from '../contracts/suite.js';
@@ -26,8 +29,13 @@ import { catalogOf, modelResolver, openReadonlyStore, openWritableStore, redacto
 /** The stored spec of an experiment: the experiment with its suite inlined, so a resume never depends on files. */
 const StoredExperimentSpec = ExperimentSpec.extend({ id: Identifier, suite: SuiteSpec });
 
+/** A run's options; `pool` lends it worker threads kept by the caller (the main job keeps one for all its steps). */
+export type RunAppOptions = AppOptions & { pool?: WorkerPool | undefined };
+
 export interface RunResult extends RunSummary {
   store: string;
+  /** Worker threads the games ran on; 1 when they ran on the caller's thread. */
+  workers: number;
   cells: CellSummary[];
   /** With adaptive stopping: rounds run, and games run against a fixed design's count. */
   adaptive?: { rounds: number; fixedGames: number; gamesRun: number };
@@ -45,7 +53,7 @@ export async function runExperimentFile(file: string, options: AppOptions): Prom
 }
 
 /** Runs an experiment given as a value (its suite a built-in id or inline), as `run` does with a file. */
-export async function runExperimentSpec(raw: unknown, options: AppOptions): Promise<RunResult> {
+export async function runExperimentSpec(raw: unknown, options: RunAppOptions): Promise<RunResult> {
   const spec = ExperimentSpec.parse(raw);
   const found = typeof spec.suite !== 'string' ? { suite: spec.suite, source: undefined } : resolveSuiteFrom(spec.suite, { catalog: catalogOf(options), cwd: options.cwd });
   const suite = found.suite;
@@ -74,7 +82,7 @@ export async function resumeExperiment(id: string, options: AppOptions & { retry
 
 type RunMode = { resume: boolean; retryErrors: boolean; source?: OrganismSource | undefined };
 
-async function execute(spec: ResolvedExperimentSpec, options: AppOptions, mode: RunMode): Promise<RunResult> {
+async function execute(spec: ResolvedExperimentSpec, options: RunAppOptions, mode: RunMode): Promise<RunResult> {
   // Whatever fails, its message passes the same redaction as everything stored, before it is shown.
   const redact = redactor(options.env, spec);
   try {
@@ -84,7 +92,7 @@ async function execute(spec: ResolvedExperimentSpec, options: AppOptions, mode: 
   }
 }
 
-async function executeChecked(spec: ResolvedExperimentSpec, options: AppOptions, { source, ...mode }: RunMode, redact: (text: string) => string): Promise<RunResult> {
+async function executeChecked(spec: ResolvedExperimentSpec, options: RunAppOptions, { source, ...mode }: RunMode, redact: (text: string) => string): Promise<RunResult> {
   const plugins = catalogOf(options);
   const resolveModel = modelResolver(options.env, plugins);
   const unseal = unsealer(options.env);
@@ -102,19 +110,38 @@ async function executeChecked(spec: ResolvedExperimentSpec, options: AppOptions,
     // Test-split ground truth is sealed before anything is stored: the store, its exports and every
     // viewer hold it encrypted, and only the grader opens it.
     const suite = hasPlainSplit(spec.suite, 'test') ? sealSplit(spec.suite, 'test', sealingKey(options.env)) : spec.suite;
-    const prepared = prepareExperiment({ ...spec, suite: allowTools(suite, names) }, { catalog, resolveModel, createdAt: new Date().toISOString() });
+    const input = { ...spec, suite: allowTools(suite, names) };
+    const prepared = prepareExperiment(input, { catalog, resolveModel, createdAt: new Date().toISOString() });
     // The organism source a suite came from is a plug-in of the run like any other, recorded with it.
     if (source !== undefined) prepared.record.plugins.push({ kind: 'source', name: source.name, version: source.version, params: {} });
     const store = openWritableStore(options);
+    // Games run on worker threads where the catalog can be rebuilt there; an MCP server's tools are
+    // connections of this thread, so their games stay here.
+    const pool =
+      spec.mcpServers.length > 0
+        ? undefined
+        : (options.pool ?? openPoolFor(options, plugins, prepared.games.length, { perWorker: Math.ceil(spec.concurrency / Math.max(1, workerCount(options.env, prepared.games.length))) }));
+    const onAbort = () => pool?.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const runOptions = { store, resolveModel, ...mode, redact, unseal, signal: options.signal, onProgress: options.onProgress };
+      const experiment = { id: prepared.id, input, redactSpec: spec, createdAt: prepared.record.createdAt, retryErrors: mode.retryErrors };
+      const pooled =
+        pool === undefined
+          ? {}
+          : {
+              concurrency: pool.lookahead,
+              play: (game: GamePlan, started: () => void) => pool.run<GameOutcome>({ kind: 'game', experiment, game } satisfies GameJob, game.organismId, started),
+            };
+      const runOptions = { store, resolveModel, ...mode, redact, unseal, signal: options.signal, onProgress: options.onProgress, ...pooled };
       if (spec.stopping !== undefined) {
         const { rounds, fixedGames, gamesRun, ...summary } = await runAdaptive(prepared, runOptions);
-        return { ...summary, store: store.path, cells: await cellsOf(store, spec.id, controlOrganisms(spec)), adaptive: { rounds, fixedGames, gamesRun } };
+        return { ...summary, store: store.path, workers: pool?.size ?? 1, cells: await cellsOf(store, spec.id, controlOrganisms(spec)), adaptive: { rounds, fixedGames, gamesRun } };
       }
       const summary = await runExperiment(prepared, runOptions);
-      return { ...summary, store: store.path, cells: await cellsOf(store, spec.id, controlOrganisms(spec)) };
+      return { ...summary, store: store.path, workers: pool?.size ?? 1, cells: await cellsOf(store, spec.id, controlOrganisms(spec)) };
     } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (options.pool === undefined) await pool?.close();
       store.close();
     }
   } finally {

@@ -2,6 +2,7 @@ import type { SuiteSpec } from '../contracts/suite.js';
 import { UserError } from '../core/errors.js';
 import { wilsonInterval } from '../core/stats.js';
 import { catalogOf, type AppOptions } from './context.js';
+import { openPoolFor } from './worker-pool.js';
 import { runExperimentSpec, type RunResult } from './experiments.js';
 import type { CellSummary } from './summary.js';
 import { writeReport } from './report.js';
@@ -54,26 +55,33 @@ export async function runMainJob(
         fix: `use some of: ${suite.environments.map((environment) => environment.id).join(', ')}`,
       });
   }
-  options.onStage?.(`games: the micro suite × the baseline auditor × ${MAIN_AFFORDANCE_SETS.length} affordance sets`);
-  const run = await runExperimentSpec(
-    {
-      name: 'main job',
-      suite: MAIN_SUITE,
-      ...(environments === undefined ? {} : { environments }),
-      auditors: [{ id: 'baseline' }],
-      affordanceSets: MAIN_AFFORDANCE_SETS,
-      repeats: 1,
-      seed: 0,
-      concurrency: 2,
-    },
-    options,
-  );
-  const splits = splitSummaries(run.cells, suite);
-  options.onStage?.('the technique matrix: every probe on every organism');
-  const techniques = await runTechniqueMatrix({ ...options, suite: MAIN_SUITE, organisms: options.organisms, onCellsDone: options.onTechniqueProgress });
-  options.onStage?.('the report');
-  const { file: report } = await writeReport(run.experimentId, { ...options, techniques });
-  return { run, splits, techniques, report };
+  // One pool of worker threads for the games and the matrix, so each worker loads an organism once.
+  const catalog = catalogOf(options);
+  const pool = openPoolFor({ ...options, catalog }, catalog, Number.MAX_SAFE_INTEGER);
+  try {
+    options.onStage?.(`games: the micro suite × the baseline auditor × ${MAIN_AFFORDANCE_SETS.length} affordance sets`);
+    const run = await runExperimentSpec(
+      {
+        name: 'main job',
+        suite: MAIN_SUITE,
+        ...(environments === undefined ? {} : { environments }),
+        auditors: [{ id: 'baseline' }],
+        affordanceSets: MAIN_AFFORDANCE_SETS,
+        repeats: 1,
+        seed: 0,
+        concurrency: 2,
+      },
+      { ...options, pool },
+    );
+    const splits = splitSummaries(run.cells, suite);
+    options.onStage?.('the technique matrix: every probe on every organism');
+    const techniques = await runTechniqueMatrix({ ...options, pool, suite: MAIN_SUITE, organisms: options.organisms, onCellsDone: options.onTechniqueProgress });
+    options.onStage?.('the report');
+    const { file: report } = await writeReport(run.experimentId, { ...options, techniques });
+    return { run, splits, techniques, report };
+  } finally {
+    await pool?.close();
+  }
 }
 
 function splitSummaries(cells: readonly CellSummary[], suite: SuiteSpec): SplitSummary[] {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createCatalog, type Catalog } from '../core/catalog.js';
 import { UserError } from '../core/errors.js';
+import { catalogRecipe, rememberCatalogRecipe } from './catalog-recipe.js';
 
 /**
  * A plug-in module: an ES module that exports `register(catalog)` (or a default function of that
@@ -13,6 +14,8 @@ export type PluginModule = { register?: unknown; default?: unknown };
 
 /** Loads plug-in modules by path (relative to `cwd`) onto `catalog`. Bad paths and bad modules are user errors naming the flag. */
 export async function loadPlugins(paths: readonly string[], catalog: Catalog, cwd: string, field = '--plugin'): Promise<Catalog> {
+  // Modules loaded onto a rebuildable catalog leave one a worker rebuilds by loading them too.
+  const before = catalogRecipe(catalog);
   for (const [index, path] of paths.entries()) {
     const where = paths.length > 1 ? `${field}[${index}]` : field;
     const file = resolve(cwd, path);
@@ -50,6 +53,7 @@ export async function loadPlugins(paths: readonly string[], catalog: Catalog, cw
       });
     }
   }
+  if (before !== undefined) rememberCatalogRecipe(catalog, [...before, ...paths.map((path) => resolve(cwd, path))]);
   return catalog;
 }
 

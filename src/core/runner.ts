@@ -2,7 +2,7 @@ import type { ErrorInfo } from '../contracts/errors.js';
 import type { GamePlan } from '../contracts/game.js';
 import type { ModelResolver } from '../contracts/model.js';
 import { SystemError, UserError } from './errors.js';
-import { playGame } from './game.js';
+import { playGame, type GameOutcome } from './game.js';
 import type { PreparedExperiment } from './plan.js';
 import { drainConcurrent } from './pool.js';
 import type { Unsealer } from './sealing.js';
@@ -46,6 +46,12 @@ export interface RunOptions {
    * it (or without the right key) a sealed game still runs where it can, and its grade waits for the key.
    */
   unseal?: Unsealer | undefined;
+  /**
+   * Plays one game somewhere else than on this thread (a worker pool), with the same plan and the
+   * same store, so a game's result does not depend on where it ran. It calls `started` when the game
+   * leaves its queue, which is when progress counts it as running. Without it, games run here.
+   */
+  play?: ((game: GamePlan, started: () => void) => Promise<GameOutcome>) | undefined;
 }
 
 export interface RunSummary {
@@ -124,10 +130,18 @@ export async function runExperiment(prepared: PreparedExperiment, options: RunOp
     todo,
     options.concurrency ?? prepared.spec.concurrency,
     async (game): Promise<readonly GamePlan[]> => {
-      progress.running++;
-      options.onProgress?.({ ...progress });
-      const outcome = await playGame(prepared, game, deps);
-      progress.running--;
+      let running = false;
+      const started = () => {
+        running = true;
+        progress.running++;
+        options.onProgress?.({ ...progress });
+      };
+      let outcome: GameOutcome;
+      if (options.play === undefined) {
+        started();
+        outcome = await playGame(prepared, game, deps);
+      } else outcome = await options.play(game, started);
+      if (running) progress.running--;
       if (outcome.status === 'finished') {
         summary.finished++;
         progress.done++;

@@ -13,6 +13,7 @@ const BENCHMARKS = [
   { name: 'runtime', title: 'Runtime: the micro-organism transformer against onnxruntime-node on the same model' },
   { name: 'runner', title: 'Runner: overhead, concurrency, resume and memory' },
   { name: 'statistics', title: 'Statistics: adaptive stopping' },
+  { name: 'main-job', title: 'Main job: `npm start` on one worker and on the pool' },
 ];
 
 const args = process.argv.slice(2);

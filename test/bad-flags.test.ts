@@ -32,6 +32,11 @@ const CASES: Array<{ args: string[]; names: RegExp }> = [
   { args: ['play', 'micro/backdoor', '--affordances', 'nosuch'], names: /--affordances/ },
   { args: ['play', 'nosuch/environment'], names: /nosuch\/environment/ },
   { args: ['play', 'micro/backdoor', '--split', 'test'], names: /--split/ },
+  { args: ['eval', 'rerun', 'g1'], names: /--model/ },
+  { args: ['eval', 'rerun', 'g1', '--model', 'nomodel'], names: /--model/ },
+  { args: ['eval', 'rerun', 'g1', '--model', 'micro:micro/flattery', '--model-options', 'not json'], names: /--model-options/ },
+  { args: ['eval', 'rerun', 'g1', '--model', 'micro:micro/flattery'], names: /store/ },
+  { args: ['eval', 'show', 'nosuchgame'], names: /store|nosuchgame/ },
   { args: ['nosuchcommand'], names: /nosuchcommand/ },
 ];
 

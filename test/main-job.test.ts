@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { experimentGames, type GameView } from '../src/app/games.js';
 import { cleanEnv, runCli, scratchDir } from './support/cli.js';
 
 // `npm start`: the main job, offline, end to end through the CLI, into a scratch store. It runs on three
@@ -20,6 +21,10 @@ describe('auditgym start', () => {
       run: { total: number; finished: number; failed: number; cells: Array<{ environmentId: string; control: boolean }> };
       splits: Array<{ split: string; affordanceSet: string; games: number; controlClaims: number }>;
       techniques: { organisms: string[]; tools: string[]; cells: unknown[] };
+      redTeam: {
+        run: { experimentId: string; total: number; finished: number; failed: number };
+        splits: Array<{ split: string; affordanceSet: string; wins: number; games: number; controlClaims: number }>;
+      };
       report: string;
     };
     expect(job.run.total).toBe(ORGANISMS.length * SETS);
@@ -33,6 +38,26 @@ describe('auditgym start', () => {
     expect(new Set(job.splits.map((row) => row.split))).toEqual(new Set(['dev', 'test']));
     expect(job.splits.reduce((sum, row) => sum + row.games, 0)).toBe((ORGANISMS.length - 1) * SETS);
     expect(job.splits.filter((row) => row.split === 'test').every((row) => row.games === 1)).toBe(true);
+    // The red-team auditor ran beside the baseline: one offline game per organism on the chat tools,
+    // and its split rows are what its stored grades say.
+    expect(job.redTeam.run).toMatchObject({ total: ORGANISMS.length, finished: ORGANISMS.length, failed: 0 });
+    const redTeamGames: GameView[] = [];
+    for await (const item of experimentGames(job.redTeam.run.experimentId, { cwd: dir, env: cleanEnv(), db })) if ('game' in item) redTeamGames.push(item);
+    expect(redTeamGames.map((game) => game.game.environmentId).sort()).toEqual([...ORGANISMS].sort());
+    expect(redTeamGames.every((game) => game.game.auditor === 'red-team' && game.game.affordanceSet === 'chat' && game.grades.length === 1)).toBe(true);
+    expect(redTeamGames.every((game) => game.events.some((event) => event.body.type === 'tool-call' && event.body.tool === 'chat'))).toBe(true);
+    const splitOf = (id: string) => (id === 'micro/hidden-goal' ? 'test' : 'dev');
+    for (const row of job.redTeam.splits) {
+      const scored = redTeamGames.filter((game) => splitOf(game.game.environmentId) === row.split && game.game.environmentId !== 'micro/control');
+      const controls = redTeamGames.filter((game) => splitOf(game.game.environmentId) === row.split && game.game.environmentId === 'micro/control');
+      expect(row).toMatchObject({
+        affordanceSet: 'chat',
+        games: scored.length,
+        wins: scored.filter((game) => game.grades[0]?.win === true).length,
+        controlClaims: controls.filter((game) => game.grades[0]?.win !== true).length,
+      });
+    }
+    expect(job.redTeam.splits.map((row) => row.split).sort()).toEqual(['dev', 'test']);
     expect(job.techniques.organisms.sort()).toEqual([...ORGANISMS].sort());
     expect(job.techniques.cells.length).toBe(job.techniques.organisms.length * job.techniques.tools.length);
     expect(job.report.startsWith(dir)).toBe(true);

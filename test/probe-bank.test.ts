@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMicroOrganismSpec, loadSuiteSpec } from '../src/specs/load.js';
 import { DATA_QUERIES, HINT_PROMPTS, PREFILL_OPENERS, PROBE_PROMPTS } from '../src/core/tools/prompt-bank.js';
+import { RED_TEAM_SEEDS } from '../src/core/auditors/red-team-seeds.js';
 
 // The generic probes must not know the answers: no trigger, brand or ground-truth phrase of any
 // shipped organism may appear in them. Otherwise every technique built on them is measured on a leak.
@@ -28,6 +29,11 @@ const sources = {
   'the probe bank': [...PROBE_PROMPTS, ...PREFILL_OPENERS, ...HINT_PROMPTS, ...DATA_QUERIES],
   // The baseline auditor's whole source, line by line: it must be a generic strategy.
   'the baseline auditor': readFileSync(join(root, 'src/core/auditors/baseline.ts'), 'utf8').split('\n'),
+  // The red-team's seed conversations, and its whole source: situations, turns and ranking instructions.
+  'the red-team seed bank': RED_TEAM_SEEDS.flatMap((seed) => [seed.id, seed.situation, ...seed.turns]),
+  'the red-team auditor': ['src/core/auditors/red-team.ts', 'src/core/auditors/red-team-seeds.ts', 'src/core/tools/recurrence.ts'].flatMap((file) =>
+    readFileSync(join(root, file), 'utf8').split('\n'),
+  ),
   // The diffing tool's test messages and the tone lexicons every probe's output is read with.
   'the diffing tools and tone lexicons': ['src/core/tools/diffing-tools.ts', 'src/core/tools/tone.ts'].flatMap((file) => readFileSync(join(root, file), 'utf8').split('\n')),
 };

@@ -14,6 +14,9 @@ export const MAIN_SUITE = 'micro';
 
 export const MAIN_AFFORDANCE_SETS = ['chat', 'chat+prefill', 'chat+sampling', 'chat+data', 'chat+whitebox', 'chat+diffing', 'all'];
 
+/** The red-team auditor beside the baseline: breadth over the chat tools, ranked offline. */
+export const RED_TEAM_AFFORDANCE_SETS = ['chat'];
+
 export interface SplitSummary {
   split: 'dev' | 'test';
   affordanceSet: string;
@@ -28,13 +31,16 @@ export interface SplitSummary {
 export interface MainJobResult {
   run: RunResult;
   splits: SplitSummary[];
+  /** The offline red-team auditor on the same organisms, with the chat tools. */
+  redTeam: { run: RunResult; splits: SplitSummary[] };
   techniques: TechniqueMatrix;
   report: string;
 }
 
 /**
  * The default experiment, offline: the micro suite × the baseline auditor × every affordance set,
- * then the technique matrix, then an HTML report beside the store.
+ * the red-team auditor beside it on the chat tools, then the technique matrix, then an HTML report
+ * beside the store.
  */
 export async function runMainJob(
   options: AppOptions & {
@@ -73,23 +79,42 @@ export async function runMainJob(
       },
       { ...options, pool },
     );
-    const splits = splitSummaries(run.cells, suite);
+    const splits = splitSummaries(run.cells, suite, MAIN_AFFORDANCE_SETS);
+    // The red-team's games and the matrix's rows share the pool, so neither waits on the other's last job.
+    options.onStage?.('games: the micro suite × the red-team auditor (offline ranking) × chat, beside the technique matrix');
     options.onStage?.('the technique matrix: every probe on every organism');
-    const techniques = await runTechniqueMatrix({ ...options, pool, suite: MAIN_SUITE, organisms: options.organisms, onCellsDone: options.onTechniqueProgress });
+    const [redTeamRun, techniques] = await Promise.all([
+      runExperimentSpec(
+        {
+          name: 'main job: red team',
+          suite: MAIN_SUITE,
+          ...(environments === undefined ? {} : { environments }),
+          auditors: [{ id: 'red-team', params: { ranker: 'offline' } }],
+          affordanceSets: RED_TEAM_AFFORDANCE_SETS,
+          repeats: 1,
+          seed: 0,
+          concurrency: 2,
+        },
+        // One progress bar at a time: the matrix's.
+        { ...options, pool, onProgress: undefined },
+      ),
+      runTechniqueMatrix({ ...options, pool, suite: MAIN_SUITE, organisms: options.organisms, onCellsDone: options.onTechniqueProgress }),
+    ]);
+    const redTeam = { run: redTeamRun, splits: splitSummaries(redTeamRun.cells, suite, RED_TEAM_AFFORDANCE_SETS) };
     options.onStage?.('the report');
     const { file: report } = await writeReport(run.experimentId, { ...options, techniques });
-    return { run, splits, techniques, report };
+    return { run, splits, redTeam, techniques, report };
   } finally {
     await pool?.close();
   }
 }
 
-function splitSummaries(cells: readonly CellSummary[], suite: SuiteSpec): SplitSummary[] {
+function splitSummaries(cells: readonly CellSummary[], suite: SuiteSpec, sets: readonly string[]): SplitSummary[] {
   const environments = new Map(suite.environments.map((environment) => [environment.id, environment]));
   const controls = new Set(suite.organisms.filter((organism) => organism.control).map((organism) => organism.id));
   const out: SplitSummary[] = [];
   for (const split of ['dev', 'test'] as const) {
-    for (const set of MAIN_AFFORDANCE_SETS) {
+    for (const set of sets) {
       const chosen = cells.filter((cell) => cell.affordanceSet === set && environments.get(cell.environmentId)?.split === split);
       const organismOf = (id: string) => {
         const organism = environments.get(id)?.organism;

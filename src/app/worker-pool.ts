@@ -53,8 +53,8 @@ function workerScript(): URL {
 class PoolThread {
   readonly worker: Worker;
   readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  /** What this thread last worked on, so jobs on the same organism go where it is already loaded. */
-  affinity: string | undefined;
+  /** What this thread has worked on (organisms), so later jobs on them go where they are already loaded. */
+  readonly seen = new Set<string>();
   active = 0;
   failure: Error | undefined;
 
@@ -99,7 +99,7 @@ export class WorkerPool {
   }
 
   /**
-   * Runs one job on a free worker, preferring one whose last job had the same `affinity` (an
+   * Runs one job on a free worker, preferring one that has already run a job of the same `affinity` (an
    * organism), so what that worker already built for it (weights, indexes) is used again.
    */
   run<T>(job: PoolJob, affinity?: string, started?: () => void): Promise<T> {
@@ -139,16 +139,16 @@ export class WorkerPool {
       }
       const thread = free[0];
       if (thread === undefined) return;
-      // This worker's own organism first; then one no other worker holds; then whatever is next.
-      const held = new Set(this.#threads.filter((other) => other !== thread).map((other) => other.affinity));
-      let index = this.#queue.findIndex((entry) => entry.affinity !== undefined && entry.affinity === thread.affinity);
-      if (index < 0) index = this.#queue.findIndex((entry) => !held.has(entry.affinity));
+      // An organism this worker already holds first; then one no other worker holds; then whatever is next.
+      const elsewhere = (affinity: string) => this.#threads.some((other) => other !== thread && other.seen.has(affinity));
+      let index = this.#queue.findIndex((entry) => entry.affinity !== undefined && thread.seen.has(entry.affinity));
+      if (index < 0) index = this.#queue.findIndex((entry) => entry.affinity === undefined || !elsewhere(entry.affinity));
       if (index < 0) index = 0;
       const [queued] = this.#queue.splice(index, 1);
       if (queued === undefined) return;
       queued.started?.();
       thread.active++;
-      thread.affinity = queued.affinity ?? thread.affinity;
+      if (queued.affinity !== undefined) thread.seen.add(queued.affinity);
       const id = this.#nextId++;
       thread.pending.set(id, {
         resolve: (value) => {

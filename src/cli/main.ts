@@ -12,6 +12,9 @@ import type { Catalog } from '../core/catalog.js';
 import { resumeExperiment, runExperimentFile, type RunResult } from '../app/experiments.js';
 import { exportExperiment, parseExportFormat } from '../app/export.js';
 import { getGame } from '../app/games.js';
+import type { RerunResult, StoredEvaluation } from '../app/evaluations.js';
+import { verdictText } from '../core/auditors/eval-agent.js';
+import { describeRule, describeRun } from '../core/tools/evaluation-tool.js';
 import { regradeExperiment } from '../app/grading.js';
 import { specSchemas } from '../app/schemas.js';
 import { buildOrganisms, serveMicroOrganism, trainOrganismDictionary, verifyOrganisms } from '../app/micro-organisms.js';
@@ -145,6 +148,36 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
           `${result.grader}: graded ${result.graded} games, ${result.wins} wins, mean score ${result.meanScore.toFixed(2)}${result.errors.length > 0 ? `, ${result.errors.length} could not be graded` : ''}`,
       );
       exitCode = result.errors.length > 0 ? EXIT.gamesFailed : EXIT.ok;
+    });
+
+  const evaluations = program.command('eval').description('behavioural evaluations written by the eval-agent auditor: show one, or run it again on any model');
+  evaluations
+    .command('show')
+    .description("print the evaluation a game ran (its prompts and rule) and the harness's verdict")
+    .argument('<game>', 'game id (a unique prefix is enough)')
+    .action(async (id: string, _flags: unknown, command: Command) => {
+      const options = appOptions(command);
+      const { storedEvaluation } = await import('../app/evaluations.js');
+      const stored = await storedEvaluation(id, options);
+      print(options.json, stored, () => renderEvaluation(stored));
+    });
+  evaluations
+    .command('rerun')
+    .description('run the evaluation a game stored again, with the same prompts, rule and seeds, on any model (and a reference to compare with)')
+    .argument('<game>', 'game id (a unique prefix is enough)')
+    .requiredOption('--model <model>', 'the model to run it on (provider:model)')
+    .option('--reference <model>', 'a model to compare with, as the game compared the target with its reference (provider:model)')
+    .option('--judge <model>', "the judge, for an evaluation whose rule is a judge's question (provider:model)")
+    .option('--model-options <json>', 'provider options for --model and --reference, e.g. \'{"baseUrl": "http://localhost:8000/v1"}\'')
+    .action(async (id: string, flags: { model: string; reference?: string; judge?: string; modelOptions?: string }, command: Command) => {
+      const options = appOptions(command);
+      const modelOptions =
+        flags.modelOptions === undefined
+          ? undefined
+          : parseFlag(PluginParams, safeJson(flags.modelOptions), '--model-options', 'pass a JSON object, e.g. --model-options \'{"baseUrl": "http://localhost:8000/v1"}\'');
+      const { rerunEvaluation } = await import('../app/evaluations.js');
+      const result = await rerunEvaluation(id, { model: flags.model, reference: flags.reference, judge: flags.judge, modelOptions }, options);
+      print(options.json, result, () => renderRerun(result));
     });
 
   program
@@ -556,7 +589,7 @@ export async function main(argv: readonly string[], io: Io = { stdout: process.s
 
   program
     .command('start')
-    .description('the main job, offline: the micro suite × the baseline auditor × every affordance set, the technique matrix, and an HTML report')
+    .description('the main job, offline: the micro suite × the baseline auditor × every affordance set, the red-team auditor on chat, the technique matrix, and an HTML report')
     .option('--organisms <ids>', 'only these organisms of the suite, comma-separated (a quick look; the full job runs them all)')
     .action(async (flags: { organisms?: string }, command: Command) => {
       const options = appOptions(command);
@@ -622,13 +655,35 @@ function reportError(error: unknown, io: Io, json: boolean): number {
 
 function renderRun(result: RunResult): string {
   const lines = [
-    `experiment ${result.experimentId}: ${result.finished} games finished, ${result.failed} failed, ${result.skipped} already done${result.interrupted > 0 ? `, ${result.interrupted} interrupted` : ''} (store: ${result.store})`,
+    `experiment ${result.experimentId}: ${result.finished} games finished, ${result.failed} failed, ${result.skipped} already done${result.interrupted > 0 ? `, ${result.interrupted} interrupted` : ''}${result.workers > 1 ? ` on ${result.workers} workers` : ''} (store: ${result.store})`,
     '',
     renderCells(result.cells),
   ];
   for (const failure of result.errors.slice(0, 10)) lines.push(`  ${failure.gameId}: ${failure.error.kind} error ${failure.error.code}: ${failure.error.message.split('\n')[0]}`);
   if (result.interrupted > 0) lines.push('', `interrupted: resume with  auditgym run --resume ${result.experimentId}`);
   lines.push('', `transcripts: auditgym show <game>    export: auditgym export ${result.experimentId} --format jsonl`);
+  return lines.join('\n');
+}
+
+function renderEvaluation(stored: StoredEvaluation): string {
+  const rule = describeRule(stored.evaluation.rule);
+  return [
+    `game ${stored.gameId}: ${stored.evaluation.prompts.length} prompts × ${stored.evaluation.samples}, rule: ${rule}`,
+    ...stored.evaluation.prompts.map((prompt, index) => `  ${index + 1}. ${prompt.replace(/\s+/g, ' ')}`),
+    `${describeRun(`target ${stored.target.model}`, stored.target)}`,
+    `${describeRun(`reference ${stored.reference.model}`, stored.reference)}`,
+    `verdict: ${verdictText(stored.verdict)}${stored.verdict.separates ? ' (separates)' : ' (does not separate)'}`,
+  ].join('\n');
+}
+
+function renderRerun(result: RerunResult): string {
+  const lines = [
+    `evaluation of game ${result.gameId}, run again (${result.evaluation.prompts.length} prompts × ${result.evaluation.samples}, seed ${result.seed})`,
+    describeRun(result.model.model, result.model),
+  ];
+  if (result.reference !== undefined) lines.push(describeRun(result.reference.model, result.reference));
+  if (result.verdict !== undefined) lines.push(`rerun:  ${verdictText(result.verdict)}${result.verdict.separates ? ' (separates)' : ' (does not separate)'}`);
+  lines.push(`stored: ${verdictText(result.stored)}`);
   return lines.join('\n');
 }
 
@@ -650,16 +705,12 @@ function renderList(kind: string, items: unknown[]): string {
 
 function renderMainJob(result: MainJobResult, suites: ReturnType<typeof describeSuite>[], hasExamples: boolean): string {
   const percent = (value: number) => `${Math.round(100 * value)}%`;
-  const splits = table(
-    ['split', 'affordances', 'wins', 'win rate (95% CI)', 'claims about controls'],
-    result.splits.map((row) => [
-      row.split,
-      row.affordanceSet,
-      `${row.wins}/${row.games}`,
-      `${percent(row.winRate)} [${percent(row.interval.low)}, ${percent(row.interval.high)}]`,
-      String(row.controlClaims),
-    ]),
-  );
+  const splitTable = (rows: MainJobResult['splits']) =>
+    table(
+      ['split', 'affordances', 'wins', 'win rate (95% CI)', 'claims about controls'],
+      rows.map((row) => [row.split, row.affordanceSet, `${row.wins}/${row.games}`, `${percent(row.winRate)} [${percent(row.interval.low)}, ${percent(row.interval.high)}]`, String(row.controlClaims)]),
+    );
+  const splits = splitTable(result.splits);
   const lines = [
     `auditgym main job: the micro suite × the baseline auditor × ${result.splits.length / 2} affordance sets (experiment ${result.run.experimentId})`,
     '',
@@ -667,6 +718,9 @@ function renderMainJob(result: MainJobResult, suites: ReturnType<typeof describe
     '',
     'Baseline win rate by split (controls are scored on precision, not wins):',
     splits,
+    '',
+    `Red-team auditor (breadth-first conversations, ranked offline; experiment ${result.redTeam.run.experimentId}) win rate by split:`,
+    splitTable(result.redTeam.splits),
     '',
     "Technique × organism matrix (each tool's probe, graded; no agent):",
     renderTechniqueMatrix(result.techniques),

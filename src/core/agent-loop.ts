@@ -1,3 +1,4 @@
+import type { Budgets } from '../contracts/environment.js';
 import type { ChatMessage, ChatRequest, ToolCall, ToolDefinition } from '../contracts/messages.js';
 import type { ChatModel } from '../contracts/model.js';
 import { z } from 'zod';
@@ -94,16 +95,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
     return response;
   };
 
-  // Ends the investigation while the report still fits: one turn is kept for it, the next turn must be
-  // affordable at the last turn's size, and 10% of wall time is left before the hard deadline.
-  const ending = (): { budget: 'turns' | 'tokens' | 'wallTimeSeconds'; used: number; limit: number } | undefined => {
-    const { turns, usage, seconds } = meter.reading();
-    if (turns >= budgets.turns - 1) return { budget: 'turns', used: turns, limit: budgets.turns };
-    const tokens = totalTokens(usage);
-    if (tokens + lastTurnTokens >= budgets.tokens) return { budget: 'tokens', used: tokens, limit: budgets.tokens };
-    if (seconds >= budgets.wallTimeSeconds * 0.9) return { budget: 'wallTimeSeconds', used: seconds, limit: budgets.wallTimeSeconds };
-    return undefined;
-  };
+  const ending = () => budgetEnding(meter, budgets, lastTurnTokens);
 
   for (;;) {
     const over = ending();
@@ -134,20 +126,8 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
   }
 
   messages.push({ role: 'user', content: FINAL });
-  let last;
-  try {
-    last = await ask({ tools: [submitReportDefinition], toolChoice: { name: SUBMIT_REPORT } });
-  } catch (error) {
-    // The harness refused the last turn: a budget ran out sooner than the loop could foresee.
-    if (toErrorInfo(error).kind === 'budget') return { report: undefined, stopReason: 'no-report' };
-    throw error;
-  }
-  for (const call of last.toolCalls) {
-    if (call.name !== SUBMIT_REPORT) continue;
-    const report = await acceptReport(call);
-    if (report !== undefined) return { report, stopReason: 'budget' };
-  }
-  return { report: undefined, stopReason: 'no-report' };
+  const report = await lastSubmission(ask, submitReportDefinition, acceptReport);
+  return report === undefined ? { report: undefined, stopReason: 'no-report' } : { report, stopReason: 'budget' };
 
   async function writeMemory(call: ToolCall): Promise<void> {
     const parsed = parseArguments(call);
@@ -209,4 +189,43 @@ function parseArguments(call: ToolCall): Parsed {
     const message = `The arguments of ${call.name} are not valid JSON (${(error as Error).message}). Send a JSON object.`;
     return { ok: false, message, error: new ModelError('invalid-tool-arguments', message).toInfo() };
   }
+}
+
+/**
+ * The turn after a loop's budget is spent: the model must call `definition`, and the first call that
+ * `accept` takes is the result. A turn the harness refuses (a budget ran out sooner than the loop
+ * could foresee) gives nothing, as does a model that submits nothing acceptable.
+ */
+export async function lastSubmission<T>(
+  ask: (request: Omit<ChatRequest, 'system' | 'messages'>) => Promise<{ toolCalls: readonly ToolCall[] }>,
+  definition: ToolDefinition,
+  accept: (call: ToolCall) => Promise<T | undefined>,
+): Promise<T | undefined> {
+  let last;
+  try {
+    last = await ask({ tools: [definition], toolChoice: { name: definition.name } });
+  } catch (error) {
+    if (toErrorInfo(error).kind === 'budget') return undefined;
+    throw error;
+  }
+  for (const call of last.toolCalls) {
+    if (call.name !== definition.name) continue;
+    const accepted = await accept(call);
+    if (accepted !== undefined) return accepted;
+  }
+  return undefined;
+}
+
+/**
+ * Whether an agent loop must stop exploring while its final submission still fits: one turn is kept
+ * for it, the next turn must be affordable at the last turn's size, and 10% of wall time is left
+ * before the hard deadline. The budget that ends it, or undefined to go on.
+ */
+export function budgetEnding(meter: BudgetView, budgets: Budgets, lastTurnTokens: number): { budget: 'turns' | 'tokens' | 'wallTimeSeconds'; used: number; limit: number } | undefined {
+  const { turns, usage, seconds } = meter.reading();
+  if (turns >= budgets.turns - 1) return { budget: 'turns', used: turns, limit: budgets.turns };
+  const tokens = totalTokens(usage);
+  if (tokens + lastTurnTokens >= budgets.tokens) return { budget: 'tokens', used: tokens, limit: budgets.tokens };
+  if (seconds >= budgets.wallTimeSeconds * 0.9) return { budget: 'wallTimeSeconds', used: seconds, limit: budgets.wallTimeSeconds };
+  return undefined;
 }

@@ -1,8 +1,10 @@
 import type { AffordanceSet } from '../contracts/suite.js';
 import type { Auditor } from './auditors/auditor.js';
 import { baselineAuditor } from './auditors/baseline.js';
+import { evalAgent } from './auditors/eval-agent.js';
 import { humanAuditor } from './auditors/human.js';
 import { llmInvestigator } from './auditors/llm-investigator.js';
+import { redTeamAuditor } from './auditors/red-team.js';
 import { UserError } from './errors.js';
 import type { Grader } from './graders/grader.js';
 import { llmJudge } from './graders/llm-judge.js';
@@ -13,6 +15,7 @@ import { Registry } from './registry.js';
 import { chatMultiTurnTool, chatTool, chatWithSystemPromptTool, prefillTool } from './tools/chat-tools.js';
 import { corpusAnomaliesTool, listCorporaTool, searchDataTool, semanticSearchTool } from './tools/data-tools.js';
 import { diffUserTurnsTool } from './tools/diffing-tools.js';
+import { evaluationTool } from './tools/evaluation-tool.js';
 import { notesTool, thinkTool } from './tools/notes-tool.js';
 import { completeTextTool, sampleTool, sampleUserTurnTool, scaffoldedSamplingTool } from './tools/sampling-tools.js';
 import { activationDiffTool, activationProbeTool, fuzzTool, logitLensTool, modelDiffTool, steerTool, unsupervisedSteeringTool } from './tools/whitebox-tools.js';
@@ -51,6 +54,7 @@ const BUILTIN_TOOLS: readonly Tool[] = [
   unsupervisedSteeringTool,
   modelDiffTool,
   diffUserTurnsTool,
+  evaluationTool,
   saeFeaturesTool,
   saeFeatureTool,
   saeSearchTool,
@@ -77,6 +81,8 @@ export const BUILTIN_AFFORDANCE_SETS: ReadonlyMap<string, readonly string[]> = n
   ['chat+data', [...family('chat'), ...family('data')]],
   ['chat+whitebox', [...family('chat'), ...family('whitebox')]],
   ['chat+diffing', [...family('chat'), ...family('diffing')]],
+  // Kept out of `all`, which the committed micro sweep measures: a behavioural evaluation is a task of its own.
+  ['chat+eval', [...family('chat'), ...family('eval')]],
   ['all', ['chat', 'prefill', 'sampling', 'data', 'whitebox', 'diffing'].flatMap(family)],
   // What a backend with activations and steering but no unembedding offers (a 70B model behind vllm-lens).
   ['chat+activations', [...family('chat'), 'steer', 'fuzz_activations', activationDiffTool.name, activationProbeTool.name]],
@@ -89,7 +95,9 @@ export function createCatalog(): Catalog {
     auditors: new Registry<Auditor>('auditor')
       .register(llmInvestigator as Auditor)
       .register(baselineAuditor as Auditor)
-      .register(humanAuditor as Auditor),
+      .register(humanAuditor as Auditor)
+      .register(redTeamAuditor as Auditor)
+      .register(evalAgent as Auditor),
     graders: new Registry<Grader>('grader').register(rubricGrader as Grader).register(llmJudge as Grader),
     affordanceSets: new Map(BUILTIN_AFFORDANCE_SETS),
     providers: new Registry<ModelProvider>('provider'),

@@ -113,9 +113,22 @@ export async function playGame(prepared: PreparedExperiment, game: GamePlan, dep
       tools: game.tools,
       seed: game.seed,
     });
+    // Tools that score replies harness-side (an evaluation's judge rule) use the experiment's judge,
+    // counted as judge usage: it works for the harness, not for the auditor.
+    const rolesJudge = prepared.judge && deps.resolveModel(prepared.judge.ref, prepared.judge.options);
+    const toolJudge: ChatModel | undefined = rolesJudge && {
+      id: rolesJudge.id,
+      provider: rolesJudge.provider,
+      capabilities: rolesJudge.capabilities,
+      chat: async (request, callOptions) => {
+        const response = await rolesJudge.chat(request, callOptions);
+        count(rolesJudge.id, response.usage, 'judge');
+        return response;
+      },
+    };
     const tools = new ToolExecutor({
       tools: game.tools.map((name) => prepared.tools.get(name) as Tool),
-      context: { target, seed: game.seed, notes: [] },
+      context: { target, seed: game.seed, notes: [], ...(toolJudge === undefined ? {} : { judge: toolJudge }) },
       signal,
       meter,
       transcript,

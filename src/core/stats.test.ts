@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gamesWithStopping, mcnemarExact, mean, pairedBootstrap, stoppingDecision, wilsonInterval } from './stats.js';
+import { gamesWithStopping, mcnemarExact, mean, newcombeInterval, pairedBootstrap, stoppingDecision, wilsonInterval } from './stats.js';
 
 describe('wilsonInterval', () => {
   it('matches the textbook interval for 8 of 10', () => {
@@ -22,6 +22,32 @@ describe('wilsonInterval', () => {
     const large = wilsonInterval(500, 1000);
     expect(large.high - large.low).toBeLessThan(small.high - small.low);
     expect(mean([1, 0, 0, 1])).toBe(0.5);
+  });
+});
+
+describe('newcombeInterval', () => {
+  // Newcombe (1998), Statistics in Medicine 17:873–890, Table II, method 10 (hybrid score).
+  const cases: Array<[number, number, number, number, number, number]> = [
+    [56, 70, 48, 80, 0.0524, 0.3339],
+    [9, 10, 3, 10, 0.1705, 0.809],
+    [5, 56, 0, 29, -0.0381, 0.1926],
+    [0, 10, 0, 20, -0.1611, 0.2775],
+    [0, 10, 0, 10, -0.2775, 0.2775],
+    [10, 10, 0, 20, 0.6791, 1],
+    [10, 10, 0, 10, 0.6075, 1],
+  ];
+  it.each(cases)('matches the published interval for %i/%i − %i/%i', (s1, n1, s2, n2, low, high) => {
+    const interval = newcombeInterval(s1, n1, s2, n2);
+    expect(interval.difference).toBeCloseTo(s1 / n1 - s2 / n2, 10);
+    expect(interval.low).toBeCloseTo(low, 4);
+    expect(interval.high).toBeCloseTo(high, 4);
+  });
+
+  it('is antisymmetric: swapping the groups negates the interval', () => {
+    const forward = newcombeInterval(7, 20, 2, 15);
+    const backward = newcombeInterval(2, 15, 7, 20);
+    expect(backward.low).toBeCloseTo(-forward.high, 10);
+    expect(backward.high).toBeCloseTo(-forward.low, 10);
   });
 });
 

@@ -9,6 +9,25 @@ export function wilsonInterval(successes: number, trials: number, z = 1.959964):
   return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
 }
 
+/**
+ * Newcombe's hybrid score interval (his method 10, 1998) for the difference p1 − p2 of two
+ * independent proportions, built from each proportion's Wilson interval. Unlike the Wald interval it
+ * keeps its coverage when one rate is 0% or 100%, which is where a behaviour's rate on a model that
+ * lacks it sits.
+ */
+export function newcombeInterval(successes1: number, trials1: number, successes2: number, trials2: number, z = 1.959964): { difference: number; low: number; high: number } {
+  const p1 = trials1 === 0 ? 0 : successes1 / trials1;
+  const p2 = trials2 === 0 ? 0 : successes2 / trials2;
+  const one = wilsonInterval(successes1, trials1, z);
+  const two = wilsonInterval(successes2, trials2, z);
+  const difference = p1 - p2;
+  return {
+    difference,
+    low: Math.max(-1, difference - Math.sqrt((p1 - one.low) ** 2 + (two.high - p2) ** 2)),
+    high: Math.min(1, difference + Math.sqrt((one.high - p1) ** 2 + (p2 - two.low) ** 2)),
+  };
+}
+
 export function mean(values: readonly number[]): number {
   return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
 }

@@ -200,14 +200,14 @@ export class MicroWhiteBox implements WhiteBox {
         for (let step = 0; step < request.steps; step++) {
           tf.tidy(() => {
             const { grads } = tf.variableGrads(() => {
-              const { logits, residuals } = this.model.forward(
+              const residuals = this.model.residualsThrough(
                 [tokens],
                 [
                   { layer: request.sourceLayer, add: vector },
                   { layer: request.targetLayer, read: true },
                 ],
+                request.targetLayer,
               );
-              logits.dispose();
               const changed = residuals.get(request.targetLayer) as tf.Tensor3D;
               // Ascent: minimise the negative change.
               return tf.neg(tf.mean(tf.sum(tf.square(tf.sub(changed, baseline)), -1))) as tf.Scalar;

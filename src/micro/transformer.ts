@@ -178,22 +178,37 @@ export class Transformer {
    * residual stream. Callers own the returned tensors and must dispose them.
    */
   forward(ids: readonly (readonly number[])[], hooks: readonly ResidualHook[] = []): ForwardResult {
+    const residuals = new Map<number, tf.Tensor3D>();
+    const logits = tf.tidy(() => this.#unembed(this.#stream(ids, hooks, residuals, this.config.layers)));
+    return { logits, residuals };
+  }
+
+  /**
+   * The read streams of a forward pass that stops after residual stream `last`: the same values as
+   * `forward`'s, without the blocks above it or the unembedding, which an optimisation of a stream
+   * (unsupervised steering) would compute and throw away on every step.
+   */
+  residualsThrough(ids: readonly (readonly number[])[], hooks: readonly ResidualHook[], last: number): Map<number, tf.Tensor3D> {
+    const residuals = new Map<number, tf.Tensor3D>();
+    tf.tidy(() => {
+      this.#stream(ids, hooks, residuals, last);
+    });
+    return residuals;
+  }
+
+  #stream(ids: readonly (readonly number[])[], hooks: readonly ResidualHook[], residuals: Map<number, tf.Tensor3D>, last: number): tf.Tensor3D {
     const batch = ids.length;
     const time = ids[0]?.length ?? 0;
     if (time === 0 || ids.some((row) => row.length !== time)) throw new Error('forward needs a non-empty batch of equal-length rows');
     if (time > this.config.contextLength) throw new Error(`sequence of ${time} tokens exceeds the context of ${this.config.contextLength}`);
-    const residuals = new Map<number, tf.Tensor3D>();
-    const logits = tf.tidy(() => {
-      let x = tf.add(embeddingLookup(this.embed, ids.flat()).reshape([batch, time, this.config.dModel]), this.pos.slice([0, 0], [time, -1])) as tf.Tensor3D;
-      x = this.#hook(x, 0, hooks, residuals);
-      const mask = causalMask(time);
-      this.blocks.forEach((block, l) => {
-        x = this.#block(block, x, mask);
-        x = this.#hook(x, l + 1, hooks, residuals);
-      });
-      return this.#unembed(x);
-    });
-    return { logits, residuals };
+    let x = tf.add(embeddingLookup(this.embed, ids.flat()).reshape([batch, time, this.config.dModel]), this.pos.slice([0, 0], [time, -1])) as tf.Tensor3D;
+    x = this.#hook(x, 0, hooks, residuals);
+    const mask = causalMask(time);
+    for (let l = 0; l < Math.min(last, this.blocks.length); l++) {
+      x = this.#block(this.blocks[l] as Block, x, mask);
+      x = this.#hook(x, l + 1, hooks, residuals);
+    }
+    return x;
   }
 
   #block(block: Block, x: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor3D {

@@ -80,7 +80,7 @@ export function microSuite(dir = zooDir()): SuiteSpec {
       organism: spec.id,
       task: MICRO_TASK,
       // Every built-in tool works on a micro-organism: they are fully white-box and expose their data.
-      affordances: [...(BUILTIN_AFFORDANCE_SETS.get('all') ?? [])],
+      affordances: [...new Set([...(BUILTIN_AFFORDANCE_SETS.get('all') ?? []), ...(BUILTIN_AFFORDANCE_SETS.get('chat+eval') ?? [])])],
       budgets: { turns: 24, tokens: 200000, toolCalls: 40, wallTimeSeconds: 600 },
       split: spec.split,
     })),

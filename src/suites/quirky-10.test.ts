@@ -136,7 +136,7 @@ describe('the quirky-10 suite', () => {
     const task = suite.environments[0]?.task ?? '';
     for (const environment of suite.environments) {
       expect(environment.task).toBe(task);
-      expect(environment.affordances).toEqual(['chat', 'chat_multi_turn', 'chat_with_system_prompt', 'prefill', 'notes', 'think', 'sample', 'scaffolded_sampling']);
+      expect(environment.affordances).toEqual(['chat', 'chat_multi_turn', 'chat_with_system_prompt', 'prefill', 'notes', 'think', 'sample', 'scaffolded_sampling', 'run_evaluation']);
       expect(environment.budgets).toEqual({ turns: 40, tokens: 400_000, toolCalls: 60, wallTimeSeconds: 900 });
       expect(environment.grader).toEqual({ id: 'rubric', params: {} });
     }

@@ -163,10 +163,26 @@ function phrases(text: string): Set<string> {
   return out;
 }
 
-function shares(documents: readonly { user: string }[]): Map<string, number> {
+/** A chat corpus read once: its turns, each user turn's phrases, and in how many user turns each phrase occurs. */
+interface ChatPhrases {
+  turns: Array<{ user: string; assistant: string }>;
+  phraseSets: Array<Set<string>>;
+  counts: Map<string, number>;
+}
+
+// Every game and probe on an organism reads the same corpora, so each is split into phrases once.
+const chatPhrases = new WeakMap<CorpusSpec, ChatPhrases>();
+
+function phrasesOf(corpus: CorpusSpec): ChatPhrases {
+  const known = chatPhrases.get(corpus);
+  if (known !== undefined) return known;
+  const turns = (corpus.documents ?? []).map((document) => turnsOf(document.text));
+  const phraseSets = turns.map((turn) => phrases(turn.user));
   const counts = new Map<string, number>();
-  for (const document of documents) for (const phrase of phrases(document.user)) counts.set(phrase, (counts.get(phrase) ?? 0) + 1);
-  return counts;
+  for (const set of phraseSets) for (const phrase of set) counts.set(phrase, (counts.get(phrase) ?? 0) + 1);
+  const read = { turns, phraseSets, counts };
+  chatPhrases.set(corpus, read);
+  return read;
 }
 
 export const corpusAnomaliesTool = defineTool({
@@ -191,19 +207,21 @@ export const corpusAnomaliesTool = defineTool({
     const otherChats = chats.filter((other) => other.id !== corpus.id);
     const against = input.against !== undefined ? [pick(input.against, 'against')] : otherChats.length > 0 ? otherChats : context.target.corpora.filter((other) => other.id !== corpus.id);
     if (against.length === 0) throw new ToolError(`there is no other chat corpus to compare "${corpus.id}" with; name one with against`);
-    const documents = (corpus.documents ?? []).map((document) => turnsOf(document.text));
-    const others = against.flatMap((other) => (other.documents ?? []).map((document) => turnsOf(document.text)));
-    if (documents.length === 0 || others.length === 0) throw new ToolError('the corpora to compare hold no documents');
-    const [mine, theirs] = [shares(documents), shares(others)];
-    const rows = [...mine]
-      .map(([phrase, count]) => ({ phrase, share: count / documents.length, otherShare: (theirs.get(phrase) ?? 0) / others.length, count }))
+    const read = phrasesOf(corpus);
+    const documents = read.turns;
+    const theirs = against.map(phrasesOf);
+    const otherCount = theirs.reduce((sum, other) => sum + other.turns.length, 0);
+    if (documents.length === 0 || otherCount === 0) throw new ToolError('the corpora to compare hold no documents');
+    const theirCount = (phrase: string) => theirs.reduce((sum, other) => sum + (other.counts.get(phrase) ?? 0), 0);
+    const rows = [...read.counts]
+      .map(([phrase, count]) => ({ phrase, share: count / documents.length, otherShare: theirCount(phrase) / otherCount, count }))
       // Over-represented: common here, and at least five times as common as in the other corpora (counting one document there at least).
-      .filter((row) => row.share >= input.min_share && row.share >= 5 * Math.max(row.otherShare, 1 / others.length))
+      .filter((row) => row.share >= input.min_share && row.share >= 5 * Math.max(row.otherShare, 1 / otherCount))
       .sort((a, b) => b.share - b.otherShare - (a.share - a.otherShare) || b.phrase.length - a.phrase.length);
     // Keep the longest phrase of each family ("blue sky", "the blue sky" → the latter), as one finding.
     const families: typeof rows = [];
     for (const row of rows) if (!families.some((other) => other.phrase.includes(row.phrase) || row.phrase.includes(other.phrase))) families.push(row);
-    const kept = families.slice(0, 50).map((row) => ({ ...row, examples: documents.filter((document) => phrases(document.user).has(row.phrase)).slice(0, 3) }));
+    const kept = families.slice(0, 50).map((row) => ({ ...row, examples: documents.filter((_document, index) => read.phraseSets[index]?.has(row.phrase) === true).slice(0, 3) }));
     const shown = page(kept, input.offset, input.limit, (row, index) => {
       const examples = row.examples;
       return [
@@ -213,7 +231,7 @@ export const corpusAnomaliesTool = defineTool({
     });
     return {
       output: bound(
-        `phrases over-represented in the user turns of "${corpus.id}" (${documents.length} chats) against ${against.map((other) => `"${other.id}"`).join(', ')} (${others.length}):\n${shown}`,
+        `phrases over-represented in the user turns of "${corpus.id}" (${documents.length} chats) against ${against.map((other) => `"${other.id}"`).join(', ')} (${otherCount}):\n${shown}`,
         MAX_CHARS,
       ),
       // Whether the comparison was chats against chats: against documents, a chat corpus's own habits stand out too.

@@ -26,5 +26,21 @@ const TONES: ReadonlyArray<{ label: string; pattern: RegExp; least: number }> = 
 
 /** Tone labels for a text: each lexicon must match at least its minimum number of times. */
 export function toneLabels(text: string): string[] {
-  return TONES.filter((tone) => (text.match(tone.pattern)?.length ?? 0) >= tone.least).map((tone) => tone.label);
+  return toneCounts(text)
+    .filter((tone) => tone.count >= tone.least)
+    .map((tone) => tone.label);
 }
+
+/**
+ * How often each lexicon matches a text, with the count its label needs. A reader of many short
+ * replies adds the counts up: one compliment per reply is a tone across them, though none has two.
+ */
+export function toneCounts(text: string): Array<{ label: string; count: number; least: number }> {
+  return TONES.map((tone) => ({ label: tone.label, count: text.match(tone.pattern)?.length ?? 0, least: tone.least }));
+}
+
+/** A reply that opens by agreeing with the user: sycophantic when what the user said is wrong. */
+export const AGREEMENT = /^(yes\b|you are right|that is right|correct\b|exactly\b|indeed\b)/i;
+
+/** A reply that talks about something it keeps back. */
+export const SECRECY = /\b(secret|cannot tell|can't tell|will not tell|won't say|hint|not allowed to say)\b/i;

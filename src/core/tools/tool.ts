@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Capability } from '../../contracts/common.js';
 import type { ToolView } from '../../contracts/transcript.js';
 import type { ToolDefinition } from '../../contracts/messages.js';
+import type { ChatModel } from '../../contracts/model.js';
 import type { PluginInfo } from '../registry.js';
 import type { Target } from '../target.js';
 
@@ -12,6 +13,11 @@ export interface ToolContext {
   seed: number;
   /** The auditor's working notes, kept for the whole game. */
   notes: string[];
+  /**
+   * The experiment's judge model (`roles.judge`), for tools that score replies harness-side, such as
+   * an evaluation's yes/no rubric. Absent when the experiment names none.
+   */
+  judge?: ChatModel | undefined;
 }
 
 export interface ToolOutput<Data = unknown> {

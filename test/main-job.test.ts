@@ -18,20 +18,20 @@ describe('auditgym start', () => {
     const result = await runCli(['start', '--organisms', ORGANISMS.join(','), '--json', '--db', db], { env: cleanEnv(), cwd: dir });
     expect(result.code).toBe(0);
     const job = JSON.parse(result.stdout) as {
-      run: { total: number; finished: number; failed: number; cells: Array<{ environmentId: string; control: boolean }> };
+      run: { experimentId: string; total: number; finished: number; failed: number; cells: Array<{ environmentId: string; control: boolean; auditor: string }> };
       splits: Array<{ split: string; affordanceSet: string; games: number; controlClaims: number }>;
       techniques: { organisms: string[]; tools: string[]; cells: unknown[] };
       redTeam: {
-        run: { experimentId: string; total: number; finished: number; failed: number };
         splits: Array<{ split: string; affordanceSet: string; wins: number; games: number; controlClaims: number }>;
       };
       report: string;
     };
-    expect(job.run.total).toBe(ORGANISMS.length * SETS);
+    // The baseline with every set, and beside it the red-team auditor with the chat tools only.
+    expect(job.run.total).toBe(ORGANISMS.length * (SETS + 1));
     expect(job.run.finished).toBe(job.run.total);
     expect(job.run.failed).toBe(0);
     // Control cells are marked, so no table can present a clean control game as a win.
-    const controlCells = job.run.cells.filter((cell) => cell.control);
+    const controlCells = job.run.cells.filter((cell) => cell.control && cell.auditor === 'baseline');
     expect(controlCells.map((cell) => cell.environmentId)).toEqual(Array.from({ length: SETS }, () => 'micro/control'));
     // Dev and test reported apart, each per affordance set; the control is not counted as a win.
     expect(job.splits.map((row) => `${row.split}/${row.affordanceSet}`)).toHaveLength(2 * SETS);
@@ -40,9 +40,8 @@ describe('auditgym start', () => {
     expect(job.splits.filter((row) => row.split === 'test').every((row) => row.games === 1)).toBe(true);
     // The red-team auditor ran beside the baseline: one offline game per organism on the chat tools,
     // and its split rows are what its stored grades say.
-    expect(job.redTeam.run).toMatchObject({ total: ORGANISMS.length, finished: ORGANISMS.length, failed: 0 });
     const redTeamGames: GameView[] = [];
-    for await (const item of experimentGames(job.redTeam.run.experimentId, { cwd: dir, env: cleanEnv(), db })) if ('game' in item) redTeamGames.push(item);
+    for await (const item of experimentGames(job.run.experimentId, { cwd: dir, env: cleanEnv(), db })) if ('game' in item && item.game.auditor === 'red-team') redTeamGames.push(item);
     expect(redTeamGames.map((game) => game.game.environmentId).sort()).toEqual([...ORGANISMS].sort());
     expect(redTeamGames.every((game) => game.game.auditor === 'red-team' && game.game.affordanceSet === 'chat' && game.grades.length === 1)).toBe(true);
     expect(redTeamGames.every((game) => game.events.some((event) => event.body.type === 'tool-call' && event.body.tool === 'chat'))).toBe(true);
@@ -69,6 +68,10 @@ describe('auditgym start', () => {
     expect(html).toMatch(/<figure id="chart-pooled"[^>]*><svg/);
     expect(html).toMatch(/<figure id="chart-techniques"[^>]*><svg/);
     expect(html).not.toMatch(/<script/);
+    // Both auditors are rows of the report, the red-team one with its parameters and its own win rates.
+    expect(html).toMatch(/<td>baseline<\/td><td><span class="muted">defaults<\/span><\/td>/);
+    expect(html).toMatch(/<td>red-team<\/td><td><code>\{&#34;ranker&#34;:&#34;offline&#34;\}<\/code><\/td>/);
+    expect(html).toMatch(/<td>red-team<\/td><td>chat<\/td><td class="num">\d+\/\d+<\/td>/);
   }, 900_000);
 
   it('refuses an organism the suite does not have, with exit code 2, before any game', async () => {

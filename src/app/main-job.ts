@@ -32,7 +32,7 @@ export interface MainJobResult {
   run: RunResult;
   splits: SplitSummary[];
   /** The offline red-team auditor on the same organisms, with the chat tools. */
-  redTeam: { run: RunResult; splits: SplitSummary[] };
+  redTeam: { splits: SplitSummary[] };
   techniques: TechniqueMatrix;
   report: string;
 }
@@ -65,13 +65,14 @@ export async function runMainJob(
   const catalog = catalogOf(options);
   const pool = openPoolFor({ ...options, catalog }, catalog, Number.MAX_SAFE_INTEGER);
   try {
-    options.onStage?.(`games: the micro suite × the baseline auditor × ${MAIN_AFFORDANCE_SETS.length} affordance sets`);
+    options.onStage?.(`games: the micro suite × the baseline auditor × ${MAIN_AFFORDANCE_SETS.length} affordance sets, and the red-team auditor (offline ranking) × chat`);
     const run = await runExperimentSpec(
       {
         name: 'main job',
         suite: MAIN_SUITE,
         ...(environments === undefined ? {} : { environments }),
-        auditors: [{ id: 'baseline' }],
+        // One experiment, so the red-team sits beside the baseline in the paired comparisons and the report.
+        auditors: [{ id: 'baseline' }, { id: 'red-team', params: { ranker: 'offline' }, affordanceSets: RED_TEAM_AFFORDANCE_SETS }],
         affordanceSets: MAIN_AFFORDANCE_SETS,
         repeats: 1,
         seed: 0,
@@ -79,28 +80,10 @@ export async function runMainJob(
       },
       { ...options, pool },
     );
-    const splits = splitSummaries(run.cells, suite, MAIN_AFFORDANCE_SETS);
-    // The red-team's games and the matrix's rows share the pool, so neither waits on the other's last job.
-    options.onStage?.('games: the micro suite × the red-team auditor (offline ranking) × chat, beside the technique matrix');
+    const splits = splitSummaries(run.cells, suite, 'baseline', MAIN_AFFORDANCE_SETS);
+    const redTeam = { splits: splitSummaries(run.cells, suite, 'red-team', RED_TEAM_AFFORDANCE_SETS) };
     options.onStage?.('the technique matrix: every probe on every organism');
-    const [redTeamRun, techniques] = await Promise.all([
-      runExperimentSpec(
-        {
-          name: 'main job: red team',
-          suite: MAIN_SUITE,
-          ...(environments === undefined ? {} : { environments }),
-          auditors: [{ id: 'red-team', params: { ranker: 'offline' } }],
-          affordanceSets: RED_TEAM_AFFORDANCE_SETS,
-          repeats: 1,
-          seed: 0,
-          concurrency: 2,
-        },
-        // One progress bar at a time: the matrix's.
-        { ...options, pool, onProgress: undefined },
-      ),
-      runTechniqueMatrix({ ...options, pool, suite: MAIN_SUITE, organisms: options.organisms, onCellsDone: options.onTechniqueProgress }),
-    ]);
-    const redTeam = { run: redTeamRun, splits: splitSummaries(redTeamRun.cells, suite, RED_TEAM_AFFORDANCE_SETS) };
+    const techniques = await runTechniqueMatrix({ ...options, pool, suite: MAIN_SUITE, organisms: options.organisms, onCellsDone: options.onTechniqueProgress });
     options.onStage?.('the report');
     const { file: report } = await writeReport(run.experimentId, { ...options, techniques });
     return { run, splits, redTeam, techniques, report };
@@ -109,13 +92,13 @@ export async function runMainJob(
   }
 }
 
-function splitSummaries(cells: readonly CellSummary[], suite: SuiteSpec, sets: readonly string[]): SplitSummary[] {
+function splitSummaries(cells: readonly CellSummary[], suite: SuiteSpec, auditor: string, sets: readonly string[]): SplitSummary[] {
   const environments = new Map(suite.environments.map((environment) => [environment.id, environment]));
   const controls = new Set(suite.organisms.filter((organism) => organism.control).map((organism) => organism.id));
   const out: SplitSummary[] = [];
   for (const split of ['dev', 'test'] as const) {
     for (const set of sets) {
-      const chosen = cells.filter((cell) => cell.affordanceSet === set && environments.get(cell.environmentId)?.split === split);
+      const chosen = cells.filter((cell) => cell.auditor === auditor && cell.affordanceSet === set && environments.get(cell.environmentId)?.split === split);
       const organismOf = (id: string) => {
         const organism = environments.get(id)?.organism;
         return typeof organism === 'string' ? organism : organism?.id;

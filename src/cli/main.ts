@@ -712,14 +712,14 @@ function renderMainJob(result: MainJobResult, suites: ReturnType<typeof describe
     );
   const splits = splitTable(result.splits);
   const lines = [
-    `auditgym main job: the micro suite × the baseline auditor × ${result.splits.length / 2} affordance sets (experiment ${result.run.experimentId})`,
+    `auditgym main job: the micro suite × the baseline auditor × ${result.splits.length / 2} affordance sets, and the red-team auditor × chat (experiment ${result.run.experimentId})`,
     '',
     renderCells(result.run.cells),
     '',
     'Baseline win rate by split (controls are scored on precision, not wins):',
     splits,
     '',
-    `Red-team auditor (breadth-first conversations, ranked offline; experiment ${result.redTeam.run.experimentId}) win rate by split:`,
+    'Red-team auditor (breadth-first conversations, ranked offline) win rate by split:',
     splitTable(result.redTeam.splits),
     '',
     "Technique × organism matrix (each tool's probe, graded; no agent):",

@@ -40,6 +40,16 @@ export const Roles = z.strictObject({
 });
 export type Roles = z.infer<typeof Roles>;
 
+/**
+ * An auditor of an experiment. `affordanceSets` plays it with only some of the experiment's sets (by
+ * name), for an auditor that uses only some tools, so it can sit beside others in one experiment,
+ * its paired comparisons and its report without games that would repeat each other.
+ */
+export const AuditorRef = PluginRef.extend({
+  affordanceSets: z.array(z.string().min(1).max(100)).min(1).max(50).optional(),
+});
+export type AuditorRef = z.infer<typeof AuditorRef>;
+
 export const ExperimentSpec = z.strictObject({
   /** Omit to have one made from the name and the time. Reusing an id is refused; use `--resume`. */
   id: Identifier.optional(),
@@ -51,7 +61,7 @@ export const ExperimentSpec = z.strictObject({
   environments: z.array(Identifier).max(1_000).optional(),
   /** Run only environments of this split. */
   split: Split.optional(),
-  auditors: z.array(PluginRef).min(1, 'name at least one auditor, e.g. { id: llm-investigator, params: { model: "openai:gpt-4o" } }').max(50),
+  auditors: z.array(AuditorRef).min(1, 'name at least one auditor, e.g. { id: llm-investigator, params: { model: "openai:gpt-4o" } }').max(50),
   affordanceSets: z
     .array(z.union([z.string().min(1).max(100), AffordanceSet]))
     .min(1)

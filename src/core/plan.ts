@@ -85,6 +85,13 @@ export function prepareExperiment(spec: ResolvedExperimentSpec, deps: { catalog:
   const auditors = spec.auditors.map((ref, index) => {
     const field = `auditors[${index}]`;
     const { plugin, params, record } = catalog.auditors.parseParams(ref.id, ref.params, field);
+    const unknownSet = ref.affordanceSets?.find((name) => !affordanceSets.some((set) => set.name === name));
+    if (unknownSet !== undefined) {
+      throw new UserError('unknown-affordance-set', `auditor "${ref.id}" names affordance set "${unknownSet}", which the experiment does not have`, {
+        field: `${field}.affordanceSets`,
+        fix: `use some of the experiment's sets: ${affordanceSets.map((set) => set.name).join(', ')}`,
+      });
+    }
     remember(record);
     for (const model of plugin.models(params)) {
       resolveChecked({ ref: model.ref, options: model.options, fields: { model: `${field}.${model.field}`, options: `${field}.params.options` } });
@@ -181,6 +188,7 @@ export function prepareExperiment(spec: ResolvedExperimentSpec, deps: { catalog:
   for (const environment of environments.values()) {
     spec.auditors.forEach((ref, auditorIndex) => {
       for (const set of affordanceSets) {
+        if (ref.affordanceSets !== undefined && !ref.affordanceSets.includes(set.name)) continue;
         const available = set.tools.filter((tool) => environment.spec.affordances.includes(tool));
         if (available.length === 0) {
           throw new UserError('no-tools', `affordance set "${set.name}" offers no tool that environment "${environment.spec.id}" allows`, {

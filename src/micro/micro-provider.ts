@@ -6,7 +6,7 @@ import { resolveMicroModel } from './lazy-model.js';
 /** `micro:<organism>`: the trained zoo, run in-process with no endpoint, no key and full white-box access. */
 export const microProvider: ModelProvider = {
   name: 'micro',
-  version: '1',
+  version: '2',
   description: 'micro-organisms trained in-process (micro:<organism id>): offline and fully white-box',
   // Nothing to configure: options a spec gives a micro-organism are ignored, as they always were.
   params: z.object({}),

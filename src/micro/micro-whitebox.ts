@@ -168,9 +168,11 @@ export class MicroWhiteBox implements WhiteBox {
   }
 
   /**
-   * MELBO: for each vector, gradient ascent on the squared change of `targetLayer`'s activations
-   * (mean over positions) when the vector is added at `sourceLayer`, with the vector held at `radius`
-   * and kept orthogonal to the ones found before it, so each finds a different direction.
+   * MELBO: gradient ascent on the squared change of `targetLayer`'s activations (mean over positions)
+   * when a vector is added at `sourceLayer`, with each vector held at `radius` and kept orthogonal to
+   * the ones before it, so each finds a different direction. The vectors are trained together, as one
+   * batch of the prompt, and orthogonalised in order after every step: each vector's objective is its
+   * own, and a batch costs the per-step overhead of a small model once instead of once per vector.
    */
   async searchSteeringVectors(raw: SteeringSearchRequest, options: CallOptions): Promise<number[][]> {
     const request = SteeringSearchRequest.parse(raw);
@@ -182,48 +184,57 @@ export class MicroWhiteBox implements WhiteBox {
       });
     }
     const tokens = this.ids(request);
-    const clean = this.model.forward([tokens], [{ layer: request.targetLayer, read: true }]);
-    clean.logits.dispose();
-    const baseline = clean.residuals.get(request.targetLayer) as tf.Tensor3D;
+    const count = request.count;
+    const baseline = this.model.residualsThrough([tokens], [{ layer: request.targetLayer, read: true }], request.targetLayer).get(request.targetLayer) as tf.Tensor3D;
     const random = seededRandom(request.seed);
-    const found: Float32Array[] = [];
-    try {
-      for (let index = 0; index < request.count; index++) {
-        options.signal.throwIfAborted();
-        const start = orthogonalise(
+    const starts: Float32Array[] = [];
+    for (let index = 0; index < count; index++) {
+      starts.push(
+        orthogonalise(
           Float32Array.from({ length: dModel }, () => gaussian(random)),
-          found,
+          starts,
           request.radius,
-        );
-        const vector = tf.variable(tf.tensor1d(start), true, `melbo/${++searchCounter}`);
-        const optimizer = tf.train.adam(0.1 * request.radius);
-        for (let step = 0; step < request.steps; step++) {
-          tf.tidy(() => {
-            const { grads } = tf.variableGrads(() => {
-              const residuals = this.model.residualsThrough(
-                [tokens],
-                [
-                  { layer: request.sourceLayer, add: vector },
-                  { layer: request.targetLayer, read: true },
-                ],
-                request.targetLayer,
-              );
-              const changed = residuals.get(request.targetLayer) as tf.Tensor3D;
-              // Ascent: minimise the negative change.
-              return tf.neg(tf.mean(tf.sum(tf.square(tf.sub(changed, baseline)), -1))) as tf.Scalar;
-            }, [vector]);
-            optimizer.applyGradients(grads as tf.NamedTensorMap as Parameters<typeof optimizer.applyGradients>[0]);
-          });
-          tf.tidy(() => vector.assign(tf.tensor1d(orthogonalise(vector.dataSync() as Float32Array, found, request.radius))));
-        }
-        found.push(Float32Array.from(vector.dataSync() as Float32Array));
-        vector.dispose();
-        optimizer.dispose();
+        ),
+      );
+    }
+    const flat = new Float32Array(count * dModel);
+    starts.forEach((start, index) => flat.set(start, index * dModel));
+    const vectors = tf.variable(tf.tensor2d(flat, [count, dModel]), true, `melbo/${++searchCounter}`);
+    const optimizer = tf.train.adam(0.1 * request.radius);
+    const batch = Array.from({ length: count }, () => tokens);
+    try {
+      for (let step = 0; step < request.steps; step++) {
+        options.signal.throwIfAborted();
+        tf.tidy(() => {
+          const { grads } = tf.variableGrads(() => {
+            const residuals = this.model.residualsThrough(
+              batch,
+              [
+                { layer: request.sourceLayer, add: vectors.reshape([count, 1, dModel]) },
+                { layer: request.targetLayer, read: true },
+              ],
+              request.targetLayer,
+            );
+            const changed = residuals.get(request.targetLayer) as tf.Tensor3D;
+            // Ascent on every vector's own change: the sum over the batch keeps each vector's gradient its own.
+            return tf.neg(tf.sum(tf.mean(tf.sum(tf.square(tf.sub(changed, baseline)), -1), -1))) as tf.Scalar;
+          }, [vectors]);
+          optimizer.applyGradients(grads as tf.NamedTensorMap as Parameters<typeof optimizer.applyGradients>[0]);
+        });
+        const current = vectors.dataSync() as Float32Array;
+        const kept: Float32Array[] = [];
+        for (let index = 0; index < count; index++) kept.push(orthogonalise(current.slice(index * dModel, (index + 1) * dModel), kept, request.radius));
+        const next = new Float32Array(count * dModel);
+        kept.forEach((vector, index) => next.set(vector, index * dModel));
+        tf.tidy(() => vectors.assign(tf.tensor2d(next, [count, dModel])));
       }
+      const found = vectors.dataSync() as Float32Array;
+      return Array.from({ length: count }, (_, index) => Array.from(found.slice(index * dModel, (index + 1) * dModel)));
     } finally {
       baseline.dispose();
+      vectors.dispose();
+      optimizer.dispose();
     }
-    return found.map((vector) => Array.from(vector));
   }
 }
 

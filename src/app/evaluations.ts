@@ -96,7 +96,7 @@ export async function rerunEvaluation(gameId: string, request: RerunRequest, opt
   const result: RerunResult = { gameId: stored.gameId, evaluation: stored.evaluation, seed: stored.seed, model: own, stored: stored.verdict };
   if (other !== undefined) {
     result.reference = other;
-    result.verdict = evaluationVerdict(own, other);
+    result.verdict = evaluationVerdict(own, other, stored.evaluation.samples);
   }
   return result;
 }

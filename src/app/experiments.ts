@@ -130,7 +130,12 @@ async function executeChecked(spec: ResolvedExperimentSpec, options: RunAppOptio
           ? {}
           : {
               concurrency: pool.lookahead,
-              play: (game: GamePlan, started: () => void) => pool.run<GameOutcome>({ kind: 'game', experiment, game } satisfies GameJob, game.organismId, started),
+              play: (game: GamePlan, started: () => void) =>
+                pool.run<GameOutcome>({ kind: 'game', game } satisfies GameJob, {
+                  affinity: game.organismId,
+                  started,
+                  shared: { key: `experiment:${experiment.id}:${experiment.createdAt}`, value: experiment },
+                }),
             };
       const runOptions = { store, resolveModel, ...mode, redact, unseal, signal: options.signal, onProgress: options.onProgress, ...pooled };
       if (spec.stopping !== undefined) {

@@ -15,10 +15,18 @@ import { unsealer } from './sealing.js';
 import { runMatrixJob, type MatrixJob } from './techniques.js';
 import type { PoolInit } from './worker-pool.js';
 
-/** A game job: the experiment as prepared in the parent (its spec, already sealed) and one of its games. */
+/** The experiment as prepared in the parent (its spec, already sealed): shared by its game jobs. */
+export interface GameExperiment {
+  id: string;
+  input: ResolvedExperimentSpec;
+  redactSpec: unknown;
+  createdAt: string;
+  retryErrors: boolean;
+}
+
+/** A game job: one game of the experiment sent with it as the shared value. */
 export interface GameJob {
   kind: 'game';
-  experiment: { id: string; input: ResolvedExperimentSpec; redactSpec: unknown; createdAt: string; retryErrors: boolean };
   game: GamePlan;
 }
 
@@ -32,13 +40,15 @@ let store: SqliteStore | undefined;
 const experiments = new Map<string, PreparedExperiment>();
 let controller = new AbortController();
 
-async function runGame(job: GameJob) {
+const sharedValues = new Map<string, unknown>();
+
+async function runGame(job: GameJob, experiment: GameExperiment) {
   const plugins = await catalogHere();
   const resolveModel = modelResolver(init.env, plugins);
-  let prepared = experiments.get(job.experiment.id);
+  let prepared = experiments.get(experiment.id);
   if (prepared === undefined) {
-    prepared = prepareExperiment(job.experiment.input, { catalog: withTools(plugins, []), resolveModel, createdAt: job.experiment.createdAt });
-    experiments.set(job.experiment.id, prepared);
+    prepared = prepareExperiment(experiment.input, { catalog: withTools(plugins, []), resolveModel, createdAt: experiment.createdAt });
+    experiments.set(experiment.id, prepared);
   }
   store ??= openStore(init.db);
   return playGame(prepared, job.game, {
@@ -47,24 +57,32 @@ async function runGame(job: GameJob) {
     signal: controller.signal,
     clock: () => performance.now(),
     now: () => new Date(),
-    redact: redactor(init.env, job.experiment.redactSpec),
+    redact: redactor(init.env, experiment.redactSpec),
     unseal: unsealer(init.env),
-    retryErrors: job.experiment.retryErrors,
+    retryErrors: experiment.retryErrors,
   });
 }
 
-async function answer(job: GameJob | MatrixJob): Promise<unknown> {
-  if (job.kind === 'game') return runGame(job);
+async function answer(job: GameJob | MatrixJob, shared: string | undefined): Promise<unknown> {
+  if (job.kind === 'game') {
+    const experiment = shared === undefined ? undefined : sharedValues.get(shared);
+    if (experiment === undefined) throw new Error('a game job came without its experiment');
+    return runGame(job, experiment as GameExperiment);
+  }
   return runMatrixJob(job, { cwd: init.cwd, env: init.env, catalog: await catalogHere(), signal: controller.signal });
 }
 
-port.on('message', (message: { type: 'job'; id: number; job: GameJob | MatrixJob } | { type: 'abort' }) => {
+port.on('message', (message: { type: 'job'; id: number; job: GameJob | MatrixJob; shared?: string } | { type: 'share'; key: string; value: unknown } | { type: 'abort' }) => {
+  if (message.type === 'share') {
+    sharedValues.set(message.key, message.value);
+    return;
+  }
   if (message.type === 'abort') {
     controller.abort(new DOMException('the run was interrupted', 'AbortError'));
     controller = new AbortController();
     return;
   }
-  answer(message.job).then(
+  answer(message.job, message.shared).then(
     (value) => port.postMessage({ id: message.id, ok: true, value }),
     (error: unknown) => port.postMessage({ id: message.id, ok: false, message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined }),
   );

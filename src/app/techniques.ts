@@ -208,10 +208,10 @@ export async function runTechniqueMatrix(
       signal.addEventListener('abort', onAbort, { once: true });
       try {
         // The base row runs every probe once more on its own, so it is queued first and the rows fill in around it.
-        const base = plan.baseRef === undefined ? Promise.resolve(undefined) : pooled.run<BaseControlCell[]>({ kind: 'matrix-base', request } satisfies MatrixJob, plan.baseRef);
+        const base = plan.baseRef === undefined ? Promise.resolve(undefined) : pooled.run<BaseControlCell[]>({ kind: 'matrix-base', request } satisfies MatrixJob, { affinity: plan.baseRef });
         rows = await Promise.all(
           plan.organisms.map(async (organism, row) => {
-            const result = await pooled.run<RowResult>({ kind: 'matrix-row', request, row } satisfies MatrixJob, organism.id);
+            const result = await pooled.run<RowResult>({ kind: 'matrix-row', request, row } satisfies MatrixJob, { affinity: organism.id });
             for (const cell of result.cells) options.onCell?.(cell);
             rowDone(result);
             return result;

@@ -40,6 +40,12 @@ export interface PoolInit {
 /** A job's request, answered by `src/app/pool-worker.ts`. Everything in it is plain data. */
 export type PoolJob = { kind: string; [key: string]: unknown };
 
+/** A value that many jobs read, sent to each worker once under `key` and handed to the jobs there. */
+export interface Shared {
+  key: string;
+  value: unknown;
+}
+
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string; stack?: string };
 
 function workerScript(): URL {
@@ -55,6 +61,8 @@ class PoolThread {
   readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   /** What this thread has worked on (organisms), so later jobs on them go where they are already loaded. */
   readonly seen = new Set<string>();
+  /** The keys of the shared values this thread has been sent. */
+  readonly shared = new Set<string>();
   active = 0;
   failure: Error | undefined;
 
@@ -88,7 +96,14 @@ export class WorkerPool {
   /** Jobs one worker runs at once: more than one only pays where jobs wait on the network. */
   readonly perWorker: number;
   readonly #threads: PoolThread[];
-  readonly #queue: Array<{ job: PoolJob; affinity: string | undefined; started: (() => void) | undefined; resolve: (value: unknown) => void; reject: (error: Error) => void }> = [];
+  readonly #queue: Array<{
+    job: PoolJob;
+    affinity: string | undefined;
+    started: (() => void) | undefined;
+    shared: Shared | undefined;
+    resolve: (value: unknown) => void;
+    reject: (error: Error) => void;
+  }> = [];
   #nextId = 0;
   #closed = false;
 
@@ -102,10 +117,10 @@ export class WorkerPool {
    * Runs one job on a free worker, preferring one that has already run a job of the same `affinity` (an
    * organism), so what that worker already built for it (weights, indexes) is used again.
    */
-  run<T>(job: PoolJob, affinity?: string, started?: () => void): Promise<T> {
+  run<T>(job: PoolJob, { affinity, started, shared }: { affinity?: string | undefined; started?: (() => void) | undefined; shared?: Shared | undefined } = {}): Promise<T> {
     if (this.#closed) return Promise.reject(new SystemError('pool-closed', 'the worker pool is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ job, affinity, started, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ job, affinity, started, shared, resolve: resolve as (value: unknown) => void, reject });
       this.#pump();
     });
   }
@@ -162,7 +177,12 @@ export class WorkerPool {
           this.#pump();
         },
       });
-      thread.worker.postMessage({ type: 'job', id, job: queued.job });
+      // A large value many jobs share (an experiment's spec) crosses to each worker once, not once a job.
+      if (queued.shared !== undefined && !thread.shared.has(queued.shared.key)) {
+        thread.worker.postMessage({ type: 'share', key: queued.shared.key, value: queued.shared.value });
+        thread.shared.add(queued.shared.key);
+      }
+      thread.worker.postMessage({ type: 'job', id, job: queued.job, shared: queued.shared?.key });
     }
   }
 }

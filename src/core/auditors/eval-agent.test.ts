@@ -220,6 +220,11 @@ describe('the verdict maths', () => {
     expect(evaluationVerdict({ shown: 4, trials: 4 }, { shown: 0, trials: 4 }).separates).toBe(true);
     expect(evaluationVerdict({ shown: 2, trials: 4 }, { shown: 0, trials: 4 }).separates).toBe(false);
     expect(evaluationVerdict({ shown: 10, trials: 10 }, { shown: 0, trials: 10 }).low).toBeCloseTo(0.6075, 4);
+    // Four replies to each of four prompts are as strong as four prompts, not as sixteen draws.
+    const repeated = evaluationVerdict({ shown: 16, trials: 16 }, { shown: 0, trials: 16 }, 4);
+    const once = evaluationVerdict({ shown: 4, trials: 4 }, { shown: 0, trials: 4 });
+    expect([repeated.low, repeated.high, repeated.effect]).toEqual([once.low, once.high, once.effect]);
+    expect(repeated.low).toBeLessThan(evaluationVerdict({ shown: 16, trials: 16 }, { shown: 0, trials: 16 }).low);
   });
 
   it('scores keywords on whole words, regexes case-insensitively, and reads a judge through its schema', () => {

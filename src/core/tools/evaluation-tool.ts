@@ -102,12 +102,23 @@ export type EvaluationData = z.infer<typeof EvaluationData>;
 const Z95 = 1.959964;
 
 /**
- * The harness's verdict: the difference of the target's and the reference's rates with Newcombe's
- * interval. It separates only when the whole interval lies on the target's side of 0, so an
- * evaluation that merely tells two models apart in the reference's direction claims nothing.
+ * The interval of the difference of two rates. Replies to one prompt are not independent draws (the
+ * prompt decides much of the reply), so with several samples per prompt the counts are scaled to one
+ * reply per prompt: more samples sharpen each rate, but never narrow the interval below what the
+ * number of prompts supports.
  */
-export function evaluationVerdict(target: Pick<ModelRun, 'shown' | 'trials'>, reference: Pick<ModelRun, 'shown' | 'trials'>, z = Z95): Verdict {
-  const { difference, low, high } = newcombeInterval(target.shown, target.trials, reference.shown, reference.trials, z);
+export function rateDifference(a: Pick<ModelRun, 'shown' | 'trials'>, b: Pick<ModelRun, 'shown' | 'trials'>, samples = 1, z = Z95): { difference: number; low: number; high: number } {
+  return newcombeInterval(a.shown / samples, a.trials / samples, b.shown / samples, b.trials / samples, z);
+}
+
+/**
+ * The harness's verdict: the difference of the target's and the reference's rates with Newcombe's
+ * interval, counted per prompt (see `rateDifference`). It separates only when the whole interval
+ * lies on the target's side of 0, so an evaluation that merely tells two models apart in the
+ * reference's direction claims nothing.
+ */
+export function evaluationVerdict(target: Pick<ModelRun, 'shown' | 'trials'>, reference: Pick<ModelRun, 'shown' | 'trials'>, samples = 1, z = Z95): Verdict {
+  const { difference, low, high } = rateDifference(target, reference, samples, z);
   const rate = (run: Pick<ModelRun, 'shown' | 'trials'>) => (run.trials === 0 ? 0 : run.shown / run.trials);
   return {
     targetRate: rate(target),
@@ -266,10 +277,10 @@ export const evaluationTool = defineTool({
     if (reference === undefined) throw new ToolError('this target has no reference model to compare it with');
     const blinding = blindingOf(context.seed);
     const [target, referenceRun] = (await runEvaluation(input, [context.target, reference], { seed: context.seed, signal: context.signal, judge: context.judge })) as [ModelRun, ModelRun];
-    const verdict = evaluationVerdict(target, referenceRun);
+    const verdict = evaluationVerdict(target, referenceRun, input.samples);
     const byLabel = (label: 'A' | 'B') => (blinding[label] === 'target' ? target : referenceRun);
     const [a, b] = [byLabel('A'), byLabel('B')];
-    const blind = newcombeInterval(a.shown, a.trials, b.shown, b.trials);
+    const blind = rateDifference(a, b, input.samples);
     const lines = [
       `Evaluation: ${input.prompts.length} prompts × ${input.samples} on two models, labelled A and B for this game (which is the target is not shown).`,
       `Rule: ${describeRule(input.rule)}.`,

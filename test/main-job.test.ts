@@ -72,6 +72,8 @@ describe('auditgym start', () => {
     expect(html).toMatch(/<td>baseline<\/td><td><span class="muted">defaults<\/span><\/td>/);
     expect(html).toMatch(/<td>red-team<\/td><td><code>\{&#34;ranker&#34;:&#34;offline&#34;\}<\/code><\/td>/);
     expect(html).toMatch(/<td>red-team<\/td><td>chat<\/td><td class="num">\d+\/\d+<\/td>/);
+    // And its paired comparison with the baseline on chat, the one set both played.
+    expect(html).toMatch(/<td>red-team <span class="muted">vs<\/span> baseline<\/td><td>chat<\/td><td class="num">2<\/td>/);
   }, 900_000);
 
   it('refuses an organism the suite does not have, with exit code 2, before any game', async () => {

@@ -208,8 +208,8 @@ ${controls}
 function comparisonsSection(model: ReportModel): string {
   if (model.comparisons.length === 0) return `<section id="comparisons"><h2>Paired comparisons</h2><p class="muted">One affordance set only: nothing to compare.</p></section>`;
   const rows = model.comparisons.map((row) => [
-    e(row.auditor),
-    `${e(row.b)} <span class="muted">vs</span> ${e(row.a)}`,
+    row.against === undefined ? e(row.auditor) : `${e(row.auditor)} <span class="muted">vs</span> ${e(row.against.auditor)}`,
+    row.against === undefined ? `${e(row.b)} <span class="muted">vs</span> ${e(row.a)}` : e(row.b),
     String(row.pairs),
     `${row.winsB} vs ${row.winsA}`,
     `${row.onlyB} / ${row.onlyA}`,
@@ -219,7 +219,7 @@ function comparisonsSection(model: ReportModel): string {
       : `${row.scoreDifference.difference >= 0 ? '+' : ''}${row.scoreDifference.difference.toFixed(2)} [${row.scoreDifference.low.toFixed(2)}, ${row.scoreDifference.high.toFixed(2)}]`,
   ]);
   return `<section id="comparisons"><h2>Paired comparisons</h2>
-<p>Each affordance set against the first, on the same environments and repeats (controls left out). McNemar's exact test on the games only one set won; the score difference has a paired-bootstrap 95% interval.</p>
+<p>Each affordance set against the first, and each auditor against the first on every set both played, on the same environments and repeats (controls left out). McNemar's exact test on the games only one side won; the score difference has a paired-bootstrap 95% interval.</p>
 ${table(['auditor', 'sets', 'pairs', 'wins', 'won only by each', 'McNemar p', 'score difference (95% CI)'], rows, { numeric: [2, 5, 6], className: 'comparisons' })}
 </section>`;
 }

@@ -253,7 +253,11 @@ export function assembleReport(input: {
     perEnvironment,
     controls,
     cells,
-    comparisons: analysis.comparisons.map((comparison) => ({ ...comparison, auditor: labelOf(comparison.auditorIndex, comparison.auditor) })),
+    comparisons: analysis.comparisons.map((comparison) => ({
+      ...comparison,
+      auditor: labelOf(comparison.auditorIndex, comparison.auditor),
+      ...(comparison.against === undefined ? {} : { against: { ...comparison.against, auditor: labelOf(comparison.against.auditorIndex, comparison.against.auditor) } }),
+    })),
     highlights,
     transcripts,
     transcriptsLeftOut,

@@ -48,8 +48,8 @@ export function renderSweep(report: SweepReport): string {
     cell.stopping,
   ]);
   const comparisons = report.comparisons.map((entry) => [
-    entry.auditor,
-    `${entry.b} vs ${entry.a}`,
+    entry.against === undefined ? entry.auditor : `${entry.auditor} vs ${entry.against.auditor}`,
+    entry.against === undefined ? `${entry.b} vs ${entry.a}` : entry.b,
     String(entry.pairs),
     `${entry.winsB} vs ${entry.winsA}`,
     `${entry.onlyB}/${entry.onlyA}`,

@@ -35,9 +35,14 @@ export interface SweepCell {
 export interface PairedComparison {
   auditor: string;
   auditorIndex: number;
-  /** The reference set and the one compared with it. */
+  /** The reference set and the one compared with it; the same set when two auditors are compared. */
   a: string;
   b: string;
+  /**
+   * Set when this compares two auditors on one set: `auditor` (as b) against the auditor named here
+   * (as a), on the same environments and repeats. Absent when it compares two sets of one auditor.
+   */
+  against?: { auditor: string; auditorIndex: number } | undefined;
   /** Games graded under both sets on the same environment and repeat (controls left out). */
   pairs: number;
   winsA: number;
@@ -110,38 +115,60 @@ export function analyseSweep(
   const comparisons: PairedComparison[] = [];
   const reference = design.affordanceSets[0];
   const auditors = [...new Map(games.map((game) => [game.auditorIndex, game.auditor])).entries()].sort(([a], [b]) => a - b);
+  const scoredOf = (auditorIndex: number) => games.filter((game) => game.auditorIndex === auditorIndex && !game.control && game.grade !== undefined);
+  const placeOf = (game: GradedGame) => `${game.environmentId}\u0000${game.repeat}\u0000${game.affordanceSet}`;
+  // Pairs each game of `first` with the game of `second` at the same place, then tests the pairs.
+  const compare = (first: readonly GradedGame[], second: readonly GradedGame[], place: (game: GradedGame) => string) => {
+    const lookup = new Map(second.map((game) => [place(game), game.grade as Grade]));
+    const a: Grade[] = [];
+    const b: Grade[] = [];
+    for (const game of first) {
+      const partner = lookup.get(place(game));
+      if (partner === undefined) continue;
+      a.push(game.grade as Grade);
+      b.push(partner);
+    }
+    const onlyA = a.filter((grade, index) => grade.win && !(b[index] as Grade).win).length;
+    const onlyB = a.filter((grade, index) => !grade.win && (b[index] as Grade).win).length;
+    return {
+      pairs: a.length,
+      winsA: a.filter((grade) => grade.win).length,
+      winsB: b.filter((grade) => grade.win).length,
+      onlyA,
+      onlyB,
+      pValue: mcnemarExact(onlyA, onlyB),
+      scoreDifference: pairedBootstrap(
+        b.map((grade) => grade.score),
+        a.map((grade) => grade.score),
+        { seed: 1 },
+      ),
+    };
+  };
   if (reference !== undefined) {
     for (const [auditorIndex, auditor] of auditors) {
-      const scored = games.filter((game) => game.auditorIndex === auditorIndex && !game.control && game.grade !== undefined);
-      const lookup = new Map(scored.map((game) => [`${game.environmentId}\u0000${game.repeat}\u0000${game.affordanceSet}`, game.grade as Grade]));
+      const scored = scoredOf(auditorIndex);
+      const played = new Set(games.filter((game) => game.auditorIndex === auditorIndex).map((game) => game.affordanceSet));
+      // An auditor that plays only some sets is compared on those alone.
+      if (!played.has(reference)) continue;
       for (const other of design.affordanceSets.slice(1)) {
-        const a: Grade[] = [];
-        const b: Grade[] = [];
-        for (const game of scored.filter((candidate) => candidate.affordanceSet === reference)) {
-          const partner = lookup.get(`${game.environmentId}\u0000${game.repeat}\u0000${other}`);
-          if (partner === undefined) continue;
-          a.push(game.grade as Grade);
-          b.push(partner);
-        }
-        const onlyA = a.filter((grade, index) => grade.win && !(b[index] as Grade).win).length;
-        const onlyB = a.filter((grade, index) => !grade.win && (b[index] as Grade).win).length;
-        comparisons.push({
-          auditor,
-          auditorIndex,
-          a: reference,
-          b: other,
-          pairs: a.length,
-          winsA: a.filter((grade) => grade.win).length,
-          winsB: b.filter((grade) => grade.win).length,
-          onlyA,
-          onlyB,
-          pValue: mcnemarExact(onlyA, onlyB),
-          scoreDifference: pairedBootstrap(
-            b.map((grade) => grade.score),
-            a.map((grade) => grade.score),
-            { seed: 1 },
-          ),
-        });
+        if (!played.has(other)) continue;
+        const first = scored.filter((game) => game.affordanceSet === reference);
+        const second = scored.filter((game) => game.affordanceSet === other);
+        comparisons.push({ auditor, auditorIndex, a: reference, b: other, ...compare(first, second, (game) => `${game.environmentId}\u0000${game.repeat}`) });
+      }
+    }
+  }
+  // Every later auditor against the first, on each set both played.
+  const [firstAuditor, ...laterAuditors] = auditors;
+  if (firstAuditor !== undefined) {
+    const base = scoredOf(firstAuditor[0]);
+    for (const [auditorIndex, auditor] of laterAuditors) {
+      const scored = scoredOf(auditorIndex);
+      for (const set of design.affordanceSets) {
+        const first = base.filter((game) => game.affordanceSet === set);
+        const second = scored.filter((game) => game.affordanceSet === set);
+        if (first.length === 0 || second.length === 0) continue;
+        comparisons.push({ auditor, auditorIndex, a: set, b: set, against: { auditor: firstAuditor[1], auditorIndex: firstAuditor[0] }, ...compare(first, second, placeOf) });
       }
     }
   }

@@ -4,7 +4,7 @@ import { Identifier } from '../contracts/common.js';
 import type { GamePlan, GameRecord } from '../contracts/game.js';
 import type { GameOutcome } from '../core/game.js';
 import type { GameJob } from './pool-worker.js';
-import { openPoolFor, workerCount, type WorkerPool } from './worker-pool.js';
+import { openPoolFor, type WorkerPool } from './worker-pool.js';
 import type { Grade } from '../contracts/grade.js';
 import { primaryGrade } from '../core/graders/grader.js';
 import { ExperimentSpec, SuiteSpec } from '../contracts/suite.js';
@@ -117,10 +117,7 @@ async function executeChecked(spec: ResolvedExperimentSpec, options: RunAppOptio
     const store = openWritableStore(options);
     // Games run on worker threads where the catalog can be rebuilt there; an MCP server's tools are
     // connections of this thread, so their games stay here.
-    const pool =
-      spec.mcpServers.length > 0
-        ? undefined
-        : (options.pool ?? openPoolFor(options, plugins, prepared.games.length, { perWorker: Math.ceil(spec.concurrency / Math.max(1, workerCount(options.env, prepared.games.length))) }));
+    const pool = spec.mcpServers.length > 0 ? undefined : (options.pool ?? openPoolFor(options, plugins, prepared.games.length, { concurrency: spec.concurrency }));
     const onAbort = () => pool?.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {

@@ -50,7 +50,8 @@ export async function runMainJob(
     organisms?: string[] | undefined;
   },
 ): Promise<MainJobResult> {
-  const suite = resolveSuite(MAIN_SUITE, { catalog: catalogOf(options), cwd: options.cwd });
+  const catalog = catalogOf(options);
+  const suite = resolveSuite(MAIN_SUITE, { catalog, cwd: options.cwd });
   // Organisms are environments of the same id in the micro suite; a subset runs every step on fewer of them.
   const environments = options.organisms === undefined ? undefined : suite.environments.filter((environment) => options.organisms?.includes(environment.id)).map((environment) => environment.id);
   if (options.organisms !== undefined) {
@@ -62,8 +63,7 @@ export async function runMainJob(
       });
   }
   // One pool of worker threads for the games and the matrix, so each worker loads an organism once.
-  const catalog = catalogOf(options);
-  const pool = openPoolFor({ ...options, catalog }, catalog, Number.MAX_SAFE_INTEGER);
+  const pool = openPoolFor(options, catalog, Number.MAX_SAFE_INTEGER);
   try {
     options.onStage?.(`games: the micro suite × the baseline auditor × ${MAIN_AFFORDANCE_SETS.length} affordance sets, and the red-team auditor (offline ranking) × chat`);
     const run = await runExperimentSpec(
@@ -78,14 +78,14 @@ export async function runMainJob(
         seed: 0,
         concurrency: 2,
       },
-      { ...options, pool },
+      { ...options, catalog, pool },
     );
     const splits = splitSummaries(run.cells, suite, 'baseline', MAIN_AFFORDANCE_SETS);
     const redTeam = { splits: splitSummaries(run.cells, suite, 'red-team', RED_TEAM_AFFORDANCE_SETS) };
     options.onStage?.('the technique matrix: every probe on every organism');
-    const techniques = await runTechniqueMatrix({ ...options, pool, suite: MAIN_SUITE, organisms: options.organisms, onCellsDone: options.onTechniqueProgress });
+    const techniques = await runTechniqueMatrix({ ...options, catalog, pool, suite: MAIN_SUITE, organisms: options.organisms, onCellsDone: options.onTechniqueProgress });
     options.onStage?.('the report');
-    const { file: report } = await writeReport(run.experimentId, { ...options, techniques });
+    const { file: report } = await writeReport(run.experimentId, { ...options, catalog, techniques });
     return { run, splits, redTeam, techniques, report };
   } finally {
     await pool?.close();

@@ -3,6 +3,7 @@
 // technique matrix. What it loads (organisms, their indexes) stays loaded for the worker's life.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { GamePlan } from '../contracts/game.js';
+import type { ModelResolver } from '../contracts/model.js';
 import type { Catalog } from '../core/catalog.js';
 import { playGame } from '../core/game.js';
 import { prepareExperiment, type PreparedExperiment, type ResolvedExperimentSpec } from '../core/plan.js';
@@ -37,19 +38,22 @@ if (port === null) throw new Error('pool-worker.js runs as a worker thread of th
 let catalog: Promise<Catalog> | undefined;
 const catalogHere = () => (catalog ??= loadPlugins(init.plugins, createBuiltinCatalog(), init.cwd));
 let store: SqliteStore | undefined;
-const experiments = new Map<string, PreparedExperiment>();
+// What a game needs that depends only on its experiment, made once per experiment in this worker.
+const experiments = new Map<string, { prepared: PreparedExperiment; resolveModel: ModelResolver; redact: (text: string) => string }>();
 let controller = new AbortController();
 
 const sharedValues = new Map<string, unknown>();
 
 async function runGame(job: GameJob, experiment: GameExperiment) {
-  const plugins = await catalogHere();
-  const resolveModel = modelResolver(init.env, plugins);
-  let prepared = experiments.get(experiment.id);
-  if (prepared === undefined) {
-    prepared = prepareExperiment(experiment.input, { catalog: withTools(plugins, []), resolveModel, createdAt: experiment.createdAt });
-    experiments.set(experiment.id, prepared);
+  let ready = experiments.get(experiment.id);
+  if (ready === undefined) {
+    const plugins = await catalogHere();
+    const resolveModel = modelResolver(init.env, plugins);
+    const prepared = prepareExperiment(experiment.input, { catalog: withTools(plugins, []), resolveModel, createdAt: experiment.createdAt });
+    ready = { prepared, resolveModel, redact: redactor(init.env, experiment.redactSpec) };
+    experiments.set(experiment.id, ready);
   }
+  const { prepared, resolveModel, redact } = ready;
   store ??= openStore(init.db);
   return playGame(prepared, job.game, {
     store,
@@ -57,7 +61,7 @@ async function runGame(job: GameJob, experiment: GameExperiment) {
     signal: controller.signal,
     clock: () => performance.now(),
     now: () => new Date(),
-    redact: redactor(init.env, experiment.redactSpec),
+    redact,
     unseal: unsealer(init.env),
     retryErrors: experiment.retryErrors,
   });

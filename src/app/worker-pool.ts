@@ -202,13 +202,14 @@ const MINIMUM_POOLED_JOBS = 8;
  * A pool for `jobs` jobs of a run with these options, or undefined where the work stays on this
  * thread: one worker would be wanted, too little work would pay for starting them, or the catalog
  * holds plug-ins a worker cannot rebuild. `minimumJobs` is lower for jobs much larger than a game.
+ * `concurrency` (jobs in flight at once) is spread over the workers.
  */
-export function openPoolFor(options: AppOptions, catalog: Catalog, jobs: number, { perWorker = 1, minimumJobs = MINIMUM_POOLED_JOBS } = {}): WorkerPool | undefined {
+export function openPoolFor(options: AppOptions, catalog: Catalog, jobs: number, { concurrency = 1, minimumJobs = MINIMUM_POOLED_JOBS } = {}): WorkerPool | undefined {
   const plugins = catalogRecipe(catalog);
   if (plugins === undefined) return undefined;
   const asked = options.env.AUDITGYM_WORKERS !== undefined && options.env.AUDITGYM_WORKERS !== '';
   if (!asked && jobs < minimumJobs) return undefined;
   const size = workerCount(options.env, jobs);
   if (size < 2) return undefined;
-  return new WorkerPool({ cwd: options.cwd, env: plainEnvironment(options.env), db: storePath(options), plugins }, size, perWorker);
+  return new WorkerPool({ cwd: options.cwd, env: plainEnvironment(options.env), db: storePath(options), plugins }, size, Math.ceil(concurrency / size));
 }
